@@ -7,9 +7,8 @@ import os
 from pathlib import Path
 
 import orjson
-import platformdirs
 
-from app import importer
+from app import importer, paths
 from app.paths import resource_path
 from app.store import Project, actions, query
 
@@ -33,7 +32,7 @@ def default_demo_path() -> Path:
     override = os.environ.get("WINNOW_DEMO_PROJECT")
     if override:
         return Path(override)
-    return Path(platformdirs.user_data_dir("winnow", appauthor=False)) / "demo.winnow"
+    return paths.data_dir() / "demo.winnow"
 
 
 def build_demo(path: Path) -> Project:

@@ -1,22 +1,22 @@
 """The user's settings (window layout, recent projects, language, place in each project).
 
-One INI file per user; ``WINNOW_CONFIG_DIR`` points elsewhere (every test gets its own).
+One INI file per user, in ``app.paths.config_dir()`` (the platform's place, beside the program in portable
+mode; ``WINNOW_CONFIG_DIR`` points elsewhere: every test gets its own).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import platformdirs
 from PySide6.QtCore import QSettings
+
+from app import paths
 
 MAX_RECENT = 10
 
 
 def settings_path() -> Path:
-    folder = os.environ.get("WINNOW_CONFIG_DIR") or platformdirs.user_config_dir("winnow", appauthor=False)
-    return Path(folder) / "winnow.ini"
+    return paths.config_dir() / "winnow.ini"
 
 
 def settings() -> QSettings:

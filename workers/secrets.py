@@ -3,8 +3,9 @@ DeepL), else in a file only the user can read.
 
 Headless machines and CI have no keyring (``keyring`` falls back to its "fail" backend, or a chainer
 with nothing to chain); there the keys go to ``secrets.json`` in the user's config folder
-(``WINNOW_CONFIG_DIR``, else platformdirs' ``user_config_dir("winnow")``) with permissions 0600, and
-:func:`backend_description` says so. No key is ever logged; :func:`redact` hides the keys this process
+(``app.paths.config_dir()``: ``WINNOW_CONFIG_DIR``, else platformdirs' ``user_config_dir("winnow")``,
+or beside the program in portable mode) with permissions 0600,
+and :func:`backend_description` says so. No key is ever logged; :func:`redact` hides the keys this process
 knows in any text before it is shown or logged.
 """
 
@@ -24,7 +25,8 @@ import keyring.backend
 import keyring.backends.chainer
 import keyring.backends.fail
 import keyring.errors
-import platformdirs
+
+from app import paths
 
 log = logging.getLogger("winnow.secrets")
 
@@ -39,8 +41,7 @@ _known: set[str] = set()
 
 
 def config_dir() -> Path:
-    folder = os.environ.get("WINNOW_CONFIG_DIR") or platformdirs.user_config_dir("winnow", appauthor=False)
-    return Path(folder)
+    return paths.config_dir()
 
 
 def secrets_path() -> Path:
