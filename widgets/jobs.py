@@ -26,7 +26,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -54,7 +54,7 @@ from PySide6.QtWidgets import (
 
 from app.store import ProjectError, query
 from app.store.ops import Changes
-from app.tasks import get_task
+from app.tasks import Task, all_tasks, get_task
 from widgets.tasks import run_in_background
 from workers import cli_run, secrets
 from workers.engine import (
@@ -182,6 +182,18 @@ class JobEvents(QObject):
 SCOPES = ("selection", "filter", "all")
 
 
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Tasks", text)
+
+
+def task_title(task: Task) -> str:
+    """The task's name in the menu, translated; a task not listed here shows its English title."""
+    titles = {
+        "translate": _tr("Translate into Chinese"),
+    }
+    return titles.get(task.name, task.display_name())
+
+
 class RunDialog(QDialog):
     """Task, samples, provider, key, concurrency and budgets of a new job; its estimate before it starts.
 
@@ -211,7 +223,9 @@ class RunDialog(QDialog):
         self._task = None
 
         self.task = QComboBox()
-        self.task.addItem(self.tr("Translate into Chinese"), "translate")
+        for task in all_tasks().values():
+            # Task titles are English in app/; the tr() of the known ones is in TASK_TITLES.
+            self.task.addItem(task_title(task), task.name)
 
         self.scope = QComboBox()
         self.scope.addItem(self.tr("The selected samples ({count})").format(count=len(self._selection)), "selection")
@@ -289,12 +303,14 @@ class RunDialog(QDialog):
 
         self._estimate_timer = QTimer(self, singleShot=True, interval=ESTIMATE_DELAY_MS, timeout=self.estimate)
         self.provider.currentIndexChanged.connect(self._provider_changed)
+        self.task.currentIndexChanged.connect(self._task_changed)
         for combo in (self.task, self.scope):
             combo.currentIndexChanged.connect(self._changed)
         for edit in (self.server_url, self.base_url, self.model):
             edit.textEdited.connect(self._changed)
         for box in (self.concurrency, self.batch_texts, self.max_characters, self.max_tokens, self.max_cost):
             box.valueChanged.connect(self._changed)
+        self._task_changed()
         self._provider_changed()
 
     def _limit_box(self, unit: str) -> QSpinBox:
@@ -313,6 +329,14 @@ class RunDialog(QDialog):
     def key_name(self) -> str:
         name = self.provider_name()
         return DEEPL_KEY_NAME if name == "deepl" else name
+
+    def _task_changed(self, *_: object) -> None:
+        """Offer only the services the task can use: DeepL cannot write a chat or an exam form."""
+        task = get_task(self.task.currentData())
+        deepl_item = self.provider.model().item(self.provider.findData("deepl"))
+        deepl_item.setEnabled("translation" in task.styles)
+        if "translation" not in task.styles and self.provider_name() == "deepl":
+            self.provider.setCurrentIndex(self.provider.findData("openai"))
 
     def _provider_changed(self, *_: object) -> None:
         name = self.provider_name()

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from app.store import Project, ProjectError, query
-from app.tasks import all_tasks, get_task
+from app.tasks import Task, all_tasks, get_task
 from workers import secrets
 from workers.engine import (
     Budgets,
@@ -67,8 +67,11 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
         "`winnow resume` continues it.",
     )
     run.add_argument("project", type=Path)
-    run.add_argument("--task", default="translate", choices=sorted(all_tasks()))
-    run.add_argument("--provider", required=True, choices=("deepl", "openai"))
+    run.add_argument(
+        "task_name", nargs="?", metavar="TASK", help=f"the task (default: translate): {', '.join(all_tasks())}"
+    )
+    run.add_argument("--task", dest="task_option", help=argparse.SUPPRESS)  # the old spelling, still taken
+    run.add_argument("--provider", choices=("deepl", "openai"), help="the service (required for machine tasks)")
     run.add_argument(
         "--where", action="append", default=[], metavar="KEY=VALUE", help="which samples, as in `winnow export`"
     )
@@ -102,7 +105,6 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
     resume.add_argument("--max-tokens", type=int)
     resume.add_argument("--max-cost", type=float)
     resume.add_argument("--retry-failed", action="store_true", help="send the failed items again too")
-
 
     add_batch_command(commands)
 
@@ -268,10 +270,23 @@ def _wait(engine: JobEngine, job_id: int, printer: _Printer) -> int:
     return EXIT_PAUSED if summary.state == "paused" else EXIT_FAILED
 
 
+def task_of(args: argparse.Namespace) -> Task:
+    """The task named on the command line (positional or ``--task``), with a clear refusal otherwise."""
+    name = args.task_name or args.task_option or "translate"
+    if args.task_name and args.task_option and args.task_name != args.task_option:
+        raise ProjectError(f"two tasks given: {args.task_name!r} and --task {args.task_option!r}")
+    try:
+        return get_task(name)
+    except KeyError as error:
+        raise ProjectError(str(error.args[0])) from None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise ProjectError("--concurrency must be at least 1")
-    task = get_task(args.task)
+    task = task_of(args)
+    if args.provider is None:
+        raise ProjectError(f"the task {task.name!r} sends requests to a service: give --provider deepl or openai")
     with Project.open(args.project) as project:
         flt = query.parse_where(args.where, query.SampleFilter(kind=task.kinds))
         ids = query.sample_ids(project, flt)
@@ -380,8 +395,10 @@ def cmd_batch(args: argparse.Namespace) -> int:
         report = batch.ingest_results(args.project, args.results)
         for problem in report.problems:
             print(f"{args.results}: {problem}", file=sys.stderr)
-        print(f"{report.done} done, {report.failed} failed, {report.already} already taken in, "
-              f"{len(report.problems)} lines not usable")
+        print(
+            f"{report.done} done, {report.failed} failed, {report.already} already taken in, "
+            f"{len(report.problems)} lines not usable"
+        )
         return EXIT_ITEMS_FAILED if report.failed or report.problems else EXIT_OK
     import openai
 

@@ -253,6 +253,16 @@ def request_style(provider: Provider) -> Style:
     return "translation" if provider.name == "deepl" else "chat"
 
 
+def _task_style(task: Task, provider: Provider) -> Style:
+    """The provider's style, refused (ProjectError) when the task cannot use that kind of service."""
+    style = request_style(provider)
+    try:
+        task.check_style(style)
+    except ValueError as error:
+        raise ProjectError(str(error)) from None
+    return style
+
+
 def _retry_wait(run: Any, error: RateLimited | TransientError, attempt: int) -> tuple[float, str]:
     """How long to wait before the next attempt, and why: Retry-After when the service gave one
     (the whole job holds back then, not only this item: the limit is per account), else backoff."""
@@ -513,7 +523,7 @@ class JobEngine:
         task = get_task(spec.task)
         provider = spec.provider_factory()
         try:
-            style = request_style(provider)
+            style = _task_style(task, provider)
             prompt = task.prompt() if style == "chat" else ""
             items = cached = skipped = characters = tokens = 0
             for batch in self._content_batches(spec.sample_ids, task):
@@ -564,7 +574,7 @@ class JobEngine:
                 "retry": asdict(spec.retry),
                 "pricing": asdict(spec.pricing),
                 "prompt_version": task.prompt_version,
-                "style": request_style(provider),
+                "style": _task_style(task, provider),
                 "batch_texts": spec.batch_texts,
                 "batch_bytes": spec.batch_bytes,
             }
@@ -1009,8 +1019,12 @@ class JobEngine:
                     _stop_job(run, error)
                 except RequestRejected as error:
                     if len(chunk) > 1:
-                        log.info("job %s: a request of %s items refused (%s); sending them one by one",
-                                 run.job_id, len(chunk), error)
+                        log.info(
+                            "job %s: a request of %s items refused (%s); sending them one by one",
+                            run.job_id,
+                            len(chunk),
+                            error,
+                        )
                         return None
                     self._fail(run, chunk[0].item, str(error))
                     return [None]
@@ -1402,11 +1416,24 @@ def _finish_item(
     tokens: int,
     cost: float,
 ) -> int:
-    """Step 5: the suggestion and the item done, in one transaction (exactly one suggestion per item)."""
+    """Step 5: the suggestion and the item done, in one transaction (exactly one suggestion per item).
+
+    A task that creates samples (``Task.creates``) adds them here too, in the same transaction: a
+    crash leaves either the item pending with none of its samples, or the item done with all."""
     with project.db.atomic():
         row = project.db.execute("SELECT state, suggestion_id FROM job_items WHERE id = ?", (item.id,)).fetchone()
         if row[0] == "done" and row[1] is not None:
             return int(row[1])
+        if run.task.creates:
+            # Another job already made samples of this very answer (a re-run answered from the cache):
+            # point at them instead of adding the same samples twice.
+            earlier = _same_answer(project, item.sample_id, run.task.name, suggestion)
+            if earlier is not None:
+                project.db.execute(
+                    "UPDATE job_items SET state = 'done', suggestion_id = ?, error = NULL, updated_at = ? WHERE id = ?",
+                    (earlier, now_iso(), item.id),
+                )
+                return earlier
         suggestion_id = actions.add_suggestion(
             project,
             item.sample_id,
@@ -1421,11 +1448,27 @@ def _finish_item(
         project.db.execute(
             "UPDATE suggestions SET characters = ?, tokens = ? WHERE id = ?", (characters, tokens, suggestion_id)
         )
+        if run.task.creates:
+            actions.add_generated_samples(
+                project,
+                suggestion_id,
+                run.task.creates,
+                suggestion.get("samples") or [],
+                subset=run.task.name,
+            )
         project.db.execute(
             "UPDATE job_items SET state = 'done', suggestion_id = ?, error = NULL, updated_at = ? WHERE id = ?",
             (suggestion_id, now_iso(), item.id),
         )
     return suggestion_id
+
+
+def _same_answer(project: Project, sample_id: int, task: str, suggestion: Mapping[str, Any]) -> int | None:
+    row = project.db.execute(
+        "SELECT id FROM suggestions WHERE sample_id = ? AND task = ? AND content = ? LIMIT 1",
+        (sample_id, task, actions.dump_content(suggestion)),
+    ).fetchone()
+    return None if row is None else int(row[0])
 
 
 def _set_state(project: Project, job_id: int, state: str, error: str | None, *, finished: bool) -> None:

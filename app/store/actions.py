@@ -19,8 +19,12 @@ from app.store.schema import REVIEW_STAGES, SAMPLE_STATUSES, VERDICTS
 STATUS_OF_VERDICT = {"accept": "accepted", "reject": "rejected", "needs_fix": "needs_fix"}
 
 
-def _dump(content: Mapping[str, Any]) -> str:
+def dump_content(content: Mapping[str, Any]) -> str:
+    """Content as the store keeps it (compact JSON, keys in the order given)."""
     return orjson.dumps(content).decode()
+
+
+_dump = dump_content
 
 
 def _sample_row(op: Operation, sample_id: int) -> tuple[str, int, str]:
@@ -311,6 +315,56 @@ def add_suggestion(
             (sample_id, task, _dump(content), engine, model, prompt_version, cost, job_id, now_iso()),
         )
     return int(cursor.lastrowid)
+
+
+def add_generated_samples(
+    project: Project,
+    suggestion_id: int,
+    kind: Kind | str,
+    contents: Iterable[Mapping[str, Any]],
+    *,
+    subset: str,
+) -> list[int]:
+    """New samples a machine task wrote (self-instruct expansion), from the answer stored as
+    ``suggestion_id`` on the sample that was asked about.
+
+    That answer is marked taken (there is nothing to merge into the sample it came from), and each
+    new sample gets a draft of its own in the same state, carrying the engine, model and prompt
+    version: the review pane shows where the text came from, and the reviewer keeps or drops the
+    sample with the usual verdicts. Like :func:`add_suggestion`, machine output is not undoable.
+    """
+    kind = Kind(kind)
+    source = project.db.execute(
+        "SELECT task, engine, model, prompt_version, job_id FROM suggestions WHERE id = ?",
+        (suggestion_id,),
+    ).fetchone()
+    if source is None:
+        raise ProjectError(f"no suggestion {suggestion_id}")
+    task, engine, model, prompt_version, job_id = source
+    stamp = now_iso()
+    decided_by = f"job {job_id}" if job_id is not None else engine
+    conn = project.db.conn
+    new_ids: list[int] = []
+    with project.db.atomic():
+        conn.execute(
+            "UPDATE suggestions SET state = 'accepted', decided_at = ?, decided_by = ? WHERE id = ?",
+            (stamp, decided_by, suggestion_id),
+        )
+        for content in contents:
+            content_json = _dump(content)
+            cursor = conn.execute(
+                "INSERT INTO samples(kind, subset, content, updated_at) VALUES (?, ?, ?, ?)",
+                (kind.value, subset, content_json, stamp),
+            )
+            sample_id = int(cursor.lastrowid)
+            index.add(conn, [(sample_id, index.text_of(content_json))])
+            conn.execute(
+                "INSERT INTO suggestions(sample_id, task, content, engine, model, prompt_version, job_id,"
+                " created_at, state, decided_at, decided_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'accepted', ?, ?)",
+                (sample_id, task, content_json, engine, model, prompt_version, job_id, stamp, stamp, decided_by),
+            )
+            new_ids.append(sample_id)
+    return new_ids
 
 
 def accept_suggestion(

@@ -11,6 +11,7 @@ Each task is registered in :data:`TASKS` by name (``winnow run --task NAME``).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
@@ -74,6 +75,23 @@ class Task:
     estimate: Callable[[Mapping[str, Any], Style, str], Usage]
     prompt_file: str = ""
     """Template under ``resources/prompts`` for the chat style."""
+    title: str = ""
+    """What the task is called in the GUI ("Translate into Chinese"); the name when empty."""
+    styles: tuple[Style, ...] = ("translation", "chat")
+    """The services the task can use: a task that needs a chat model leaves out "translation"."""
+    creates: str | None = None
+    """For a task that makes NEW samples of this kind (self-instruct expansion): ``parse`` returns
+    ``{"samples": [content, ...]}`` and the engine adds each as a new sample of the job (subset = the
+    task's name) with the answer's provenance, instead of a draft for the sample asked about."""
+
+    def display_name(self) -> str:
+        return self.title or self.name
+
+    def check_style(self, style: Style) -> None:
+        """ValueError when the task cannot run on this kind of service (a chat-only task on DeepL)."""
+        if style not in self.styles:
+            needs = "a chat model (an OpenAI-compatible server)" if "chat" in self.styles else "DeepL"
+            raise ValueError(f"the task {self.name!r} needs {needs}")
 
     def prompt(self) -> str:
         return load_prompt(self.prompt_file) if self.prompt_file else ""
@@ -92,8 +110,16 @@ def get_task(name: str) -> Task:
     return tasks[name]
 
 
+TASK_MODULES = ("translate",)
+"""Modules of ``app.tasks`` that each define one ``TASK`` (or a tuple ``TASKS``), in menu order."""
+
+
+@cache
 def all_tasks() -> dict[str, Task]:
     # Imported here, not at the top: the task modules import the call shapes from this package.
-    from app.tasks import translate
-
-    return {translate.TASK.name: translate.TASK}
+    tasks: dict[str, Task] = {}
+    for module_name in TASK_MODULES:
+        module = importlib.import_module(f"app.tasks.{module_name}")
+        for task in getattr(module, "TASKS", None) or (module.TASK,):
+            tasks[task.name] = task
+    return tasks

@@ -287,4 +287,5 @@ TASK = Task(
     parse=_parse,
     estimate=_estimate,
     prompt_file=PROMPT_FILE,
+    title="Translate into Chinese",
 )
