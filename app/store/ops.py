@@ -27,9 +27,10 @@ import orjson
 
 from app.store import index
 from app.store.project import Project, ProjectError, now_iso
+from app.store.schema import WORK_PACKAGE_TABLES
 
 # Tables an operation may touch, and whether a row change there needs the text index updated.
-_TABLES = {"samples", "revisions", "reviews", "suggestions", "sample_flags", "sources"}
+_TABLES = {"samples", "revisions", "reviews", "suggestions", "sample_flags", "sources", *WORK_PACKAGE_TABLES}
 
 
 class UndoError(ProjectError):

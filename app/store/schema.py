@@ -7,6 +7,9 @@ refuses it instead of guessing.
 
 from __future__ import annotations
 
+import secrets
+import uuid
+
 from sqlite_utils import Database, Migrations
 
 MIGRATION_SET = "winnow"
@@ -19,6 +22,17 @@ SUGGESTION_STATES = ("pending", "accepted", "edited", "dismissed")
 JOB_STATES = ("queued", "running", "paused", "cancelled", "failed", "done")
 JOB_ITEM_STATES = ("pending", "running", "done", "failed", "skipped")
 KINDS = ("instruction", "translation", "chat", "exam", "code")
+# A batch's way through work packages and the QA gates.
+BATCH_STATES = ("assigned", "exported", "returned", "merged", "inspecting", "passed", "failed")
+# Tables of 0006_work_packages that named operations change (and undo replays).
+WORK_PACKAGE_TABLES = (
+    "batches",
+    "batch_samples",
+    "package_merges",
+    "package_changes",
+    "conflicts",
+    "conflict_versions",
+)
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -229,6 +243,91 @@ def suggestion_usage(db: Database) -> None:
         """
         ALTER TABLE suggestions ADD COLUMN characters INTEGER NOT NULL DEFAULT 0;
         ALTER TABLE suggestions ADD COLUMN tokens INTEGER NOT NULL DEFAULT 0;
+        """
+    )
+
+
+@migrations(name="0006_work_packages")
+def work_packages(db: Database) -> None:
+    # A project's identity (a package names the project it came from) and the secret its package
+    # manifests are signed with; the secret never leaves this file. Projects made before this
+    # migration get theirs now.
+    db.execute(
+        "INSERT OR IGNORE INTO project(key, value) VALUES ('id', ?), ('package_key', ?)",
+        [str(uuid.uuid4()), secrets.token_hex(32)],
+    )
+    db.executescript(
+        f"""
+        -- A batch: samples given to one annotator, leaving as one work package. The QA gates hang
+        -- off it (stage 1 inspection, stage 2 expert check, per batch).
+        CREATE TABLE batches (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL UNIQUE,
+            assignment TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'assigned' {_one_of("state", BATCH_STATES)},
+            seed INTEGER NOT NULL DEFAULT 0,
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL,
+            exported_at TEXT,
+            merged_at TEXT
+        );
+        CREATE TABLE batch_samples (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            shared INTEGER NOT NULL DEFAULT 0,  -- also in another annotator's batch (the overlap)
+            UNIQUE (batch_id, sample_id)
+        );
+        CREATE INDEX batch_samples_by_sample ON batch_samples(sample_id);
+
+        -- One row per package merged: merging the same export again is recognised and changes nothing.
+        CREATE TABLE package_merges (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            export_id TEXT NOT NULL UNIQUE,
+            digest TEXT NOT NULL,
+            annotator TEXT NOT NULL,
+            merged_at TEXT NOT NULL,
+            merged_by TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT ''
+        );
+        -- What a merged package proposed for each sample it changed, with the package's own revisions:
+        -- kept whether the change was applied or went to adjudication, so nothing is lost.
+        CREATE TABLE package_changes (
+            id INTEGER PRIMARY KEY,
+            merge_id INTEGER NOT NULL REFERENCES package_merges(id),
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            base_hash TEXT NOT NULL,
+            state TEXT NOT NULL,   -- JSON: content, label, rating, status as the package returned them
+            author TEXT NOT NULL,
+            history TEXT NOT NULL DEFAULT '[]',
+            outcome TEXT NOT NULL {_one_of("outcome", ("applied", "same", "conflict"))}
+        );
+        CREATE INDEX package_changes_by_sample ON package_changes(sample_id);
+
+        -- Samples two people (or a person and the lead) changed differently: every version is kept
+        -- until the lead adjudicates.
+        CREATE TABLE conflicts (
+            id INTEGER PRIMARY KEY,
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            base TEXT NOT NULL,    -- JSON state the packages started from
+            state TEXT NOT NULL DEFAULT 'open' {_one_of("state", ("open", "resolved"))},
+            opened_at TEXT NOT NULL,
+            resolved_at TEXT,
+            resolved_by TEXT
+        );
+        CREATE INDEX conflicts_open ON conflicts(sample_id) WHERE state = 'open';
+        CREATE TABLE conflict_versions (
+            id INTEGER PRIMARY KEY,
+            conflict_id INTEGER NOT NULL REFERENCES conflicts(id),
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            batch_id INTEGER REFERENCES batches(id),  -- NULL: the lead's own copy
+            author TEXT NOT NULL,
+            state TEXT NOT NULL    -- JSON: content, label, rating, status
+        );
+        CREATE INDEX conflict_versions_by_conflict ON conflict_versions(conflict_id);
         """
     )
 
