@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 
 from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
-from PySide6.QtGui import QFont
+from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import app
@@ -49,11 +49,21 @@ def install_translators(application: QApplication, language: str) -> list[QTrans
     return installed
 
 
+def app_icon() -> QIcon:
+    """Winnow's icon: the SVG where Qt can draw it, the 256 px PNG for every size otherwise."""
+    icon = QIcon(str(resource_path("icons", "winnow.png")))
+    icon.addFile(str(resource_path("icons", "winnow.svg")))
+    return icon
+
+
 def make_application(argv: list[str] | None = None) -> QApplication:
     application = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
     application.setApplicationName("Winnow")
     application.setApplicationVersion(app.__version__)
     application.setOrganizationName("Winnow")
+    # Matches the installed winnow.desktop, so desktops (Wayland's above all) show its icon and name.
+    application.setDesktopFileName("winnow")
+    application.setWindowIcon(app_icon())
     font = QFont(application.font())
     font.setFamilies([font.family(), *CJK_FAMILIES])
     application.setFont(font)
@@ -76,10 +86,16 @@ def first_project(path: Path | None) -> Project:
 
 def run_gui(path: Path | None = None) -> int:
     application = make_application()
+    from widgets import first_run
     from widgets.main_window import MainWindow
 
+    first_start = first_run.needed()
+    if first_start and not first_run.ask():
+        return 0
+    first_run.apply_user_name()
     try:
-        project = first_project(path)
+        # The first start shows the demo project, unless a project was named on the command line.
+        project = demo.open_demo() if first_start and path is None else first_project(path)
     except ProjectError as error:
         QMessageBox.critical(None, "Winnow", str(error))
         return 1

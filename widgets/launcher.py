@@ -1,10 +1,15 @@
 """The ``winnow`` command: the GUI with no command (or a project file), the command line otherwise.
 
 Qt is imported only for the GUI, so ``winnow import …`` runs on a server without a display.
+
+Two options of the program itself, before anything else: ``--self-test`` checks this copy of Winnow
+(:mod:`widgets.selftest`; what the installers' smoke test runs) and ``--portable`` keeps settings and
+data beside the program (:mod:`app.paths`).
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -22,8 +27,19 @@ def wants_gui(argv: Sequence[str]) -> bool:
     )
 
 
+SELF_TEST = "--self-test"
+PORTABLE = "--portable"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = list(sys.argv[1:] if argv is None else argv)
+    if PORTABLE in args:
+        args.remove(PORTABLE)
+        os.environ["WINNOW_PORTABLE"] = "1"  # read by app.paths, here and in any child process
+    if args == [SELF_TEST]:
+        from widgets.selftest import run_self_test
+
+        return run_self_test()
     # Machine jobs live in workers/, which app/ may not import: dispatch them here.
     from workers import cli_run
 
