@@ -26,7 +26,7 @@ import json
 import re
 import threading
 from collections import deque
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from tests.servers.faults import Content, FakeServer, Fault, RecordedRequest, Reply
@@ -59,6 +59,10 @@ class FakeOpenAI(FakeServer):
         self.json_mode_supported = json_mode_supported
         self._replies: deque[str] = deque()
         self._replies_lock = threading.Lock()
+        self.responder: Callable[[list[dict[str, Any]]], str | None] | None = None
+        """Answers by request content: called with the request's messages, its text is the reply
+        (None: the scripted reply or the default). For concurrent jobs, where queue order is not
+        request order."""
         self._ids = itertools.count(1)
         self.files: dict[str, dict[str, Any]] = {}
         """Uploaded and produced files by id: ``filename``, ``purpose``, ``data`` (bytes)."""
@@ -213,9 +217,13 @@ class FakeOpenAI(FakeServer):
         if isinstance(fault, Content):
             content, finish_reason = fault.text, fault.finish_reason
         else:
+            responder = self.responder
+            answered = responder([m for m in messages if isinstance(m, dict)]) if responder else None
             with self._replies_lock:
-                scripted = self._replies.popleft() if self._replies else None
-            if scripted is not None:
+                scripted = self._replies.popleft() if self._replies and answered is None else None
+            if answered is not None:
+                content = answered
+            elif scripted is not None:
                 content = scripted
             elif json_mode:
                 content = json.dumps({"reply": f"回答：{last_user}"}, ensure_ascii=False)
