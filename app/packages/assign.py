@@ -1,0 +1,201 @@
+"""Splitting samples into batches for named annotators, with a chosen overlap.
+
+The split is a pure function of the sample ids, the annotators, the overlap and the seed
+(:func:`plan_batches`), so the same call always gives the same batches; :func:`assign_batches`
+writes a plan as one undoable operation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from app.store.ops import Changes, operation
+from app.store.project import Project, ProjectError, now_iso
+
+# Samples in a batch in one of these states are out with an annotator: they are not assigned again.
+ACTIVE_STATES = ("assigned", "exported", "returned")
+
+
+@dataclass(frozen=True)
+class PlannedBatch:
+    name: str
+    annotator: str
+    sample_ids: tuple[int, ...]
+    shared: frozenset[int] = field(default_factory=frozenset)
+    """The ids also given to another annotator (the overlap)."""
+
+
+def annotator_names(text: str | Iterable[str]) -> list[str]:
+    """``"a, b,c"`` or a list → distinct, stripped names in their order; refuses none or duplicates."""
+    names = [n.strip() for n in (text.split(",") if isinstance(text, str) else text)]
+    names = [n for n in names if n]
+    if not names:
+        raise ProjectError("name at least one annotator")
+    if len(set(names)) != len(names):
+        raise ProjectError(f"an annotator is named twice: {', '.join(names)}")
+    return names
+
+
+def plan_batches(
+    sample_ids: Sequence[int],
+    annotators: Sequence[str],
+    *,
+    overlap: float = 0.0,
+    seed: int = 0,
+    batch_size: int | None = None,
+    prefix: str = "a1",
+) -> list[PlannedBatch]:
+    """Deal the samples out to the annotators; ``overlap`` of them (rounded) go to two people.
+
+    The samples are shuffled with ``seed`` and dealt round-robin, so every annotator gets the same
+    share (±1); an overlap sample's second annotator is the next one round, rotating, so the pairs
+    spread evenly (agreement is then measurable between every two annotators). Each annotator's
+    samples, in id order, are cut into batches of ``batch_size`` (default: one batch each).
+    """
+    annotators = list(annotators)
+    if not annotators:
+        raise ProjectError("name at least one annotator")
+    if not 0.0 <= overlap <= 1.0:
+        raise ProjectError(f"overlap must be between 0 and 1 (e.g. 0.1 for 10 %), not {overlap}")
+    if overlap > 0 and len(annotators) < 2:
+        raise ProjectError("an overlap needs at least two annotators")
+    if batch_size is not None and batch_size < 1:
+        raise ProjectError(f"batch size must be at least 1, not {batch_size}")
+    ids = sorted(set(sample_ids))
+    random.Random(seed).shuffle(ids)
+    n_shared = round(overlap * len(ids))
+    k = len(annotators)
+    given: dict[str, list[int]] = {name: [] for name in annotators}
+    shared: dict[str, set[int]] = {name: set() for name in annotators}
+    for position, sample_id in enumerate(ids):
+        first = position % k
+        given[annotators[first]].append(sample_id)
+        if position < n_shared:
+            second = (first + 1 + (position // k) % (k - 1)) % k
+            given[annotators[second]].append(sample_id)
+            shared[annotators[first]].add(sample_id)
+            shared[annotators[second]].add(sample_id)
+    plan = []
+    for name in annotators:
+        mine = sorted(given[name])
+        size = batch_size or max(len(mine), 1)
+        for number, start in enumerate(range(0, len(mine), size), start=1):
+            chunk = tuple(mine[start : start + size])
+            plan.append(PlannedBatch(f"{prefix}-{name}-{number}", name, chunk, frozenset(shared[name] & set(chunk))))
+    return plan
+
+
+def next_assignment_name(project: Project) -> str:
+    used = {row[0] for row in project.db.execute("SELECT DISTINCT assignment FROM batches")}
+    number = 1
+    while f"a{number}" in used:
+        number += 1
+    return f"a{number}"
+
+
+def samples_out(project: Project) -> set[int]:
+    """Samples in a batch that is still out with an annotator."""
+    marks = ", ".join("?" * len(ACTIVE_STATES))
+    return {
+        row[0]
+        for row in project.db.execute(
+            "SELECT DISTINCT bs.sample_id FROM batch_samples bs JOIN batches b ON b.id = bs.batch_id"
+            f" WHERE b.state IN ({marks})",
+            ACTIVE_STATES,
+        )
+    }
+
+
+@dataclass
+class Assignment:
+    name: str
+    batches: list[PlannedBatch]
+    skipped_out: int
+    """Samples left out because they are already in a batch out with an annotator."""
+    changes: Changes
+
+
+def assign_batches(
+    project: Project,
+    sample_ids: Iterable[int],
+    annotators: Sequence[str],
+    *,
+    overlap: float = 0.0,
+    seed: int = 0,
+    batch_size: int | None = None,
+) -> Assignment:
+    """Split samples into batches (see :func:`plan_batches`) and record them, one undoable step.
+
+    Each sample's ``assignee`` becomes its first annotator. Samples already out with an annotator
+    are left out (and counted), so one sample is never in two live assignments.
+    """
+    annotators = annotator_names(annotators)
+    wanted = sorted(set(sample_ids))
+    out = samples_out(project)
+    free = [i for i in wanted if i not in out]
+    if not free:
+        raise ProjectError(
+            "no samples to assign" + (f": all {len(wanted)} are already out with annotators" if wanted else "")
+        )
+    name = next_assignment_name(project)
+    plan = plan_batches(free, annotators, overlap=overlap, seed=seed, batch_size=batch_size, prefix=name)
+    stamp = now_iso()
+    summary = f"assign {len(free)} samples to {', '.join(annotators)} ({name})"
+    with operation(project, "assign_batches", summary) as op:
+        primary: dict[int, str] = {}
+        for batch in plan:
+            batch_id = op.insert(
+                "batches",
+                {
+                    "name": batch.name,
+                    "assignment": name,
+                    "annotator": batch.annotator,
+                    "state": "assigned",
+                    "seed": seed,
+                    "created_at": stamp,
+                    "created_by": project.author,
+                },
+            )
+            for sample_id in batch.sample_ids:
+                op.insert(
+                    "batch_samples",
+                    {"batch_id": batch_id, "sample_id": sample_id, "shared": int(sample_id in batch.shared)},
+                )
+                primary.setdefault(sample_id, batch.annotator)
+        for sample_id, annotator in sorted(primary.items()):
+            if op.update("samples", sample_id, {"assignee": annotator}):
+                op.update("samples", sample_id, {"updated_at": stamp})
+    return Assignment(name, plan, len(wanted) - len(free), op.changes)
+
+
+def batches(project: Project, *, assignment: str | None = None) -> list[dict[str, Any]]:
+    """Every batch with its counts, oldest first."""
+    rows = project.db.execute(
+        "SELECT b.id, b.name, b.assignment, b.annotator, b.state, b.created_at, b.exported_at, b.merged_at,"
+        " count(bs.id), coalesce(sum(bs.shared), 0) FROM batches b LEFT JOIN batch_samples bs ON bs.batch_id = b.id"
+        + (" WHERE b.assignment = ?" if assignment else "")
+        + " GROUP BY b.id ORDER BY b.id",
+        [assignment] if assignment else [],
+    ).fetchall()
+    keys = ("id", "name", "assignment", "annotator", "state", "created_at", "exported_at", "merged_at", "samples")
+    return [{**dict(zip(keys, row[:9], strict=True)), "shared": row[9]} for row in rows]
+
+
+def find_batch(project: Project, name_or_id: str | int) -> dict[str, Any]:
+    """A batch by name (``a1-alice-1``) or id."""
+    for batch in batches(project):
+        if batch["name"] == str(name_or_id) or str(batch["id"]) == str(name_or_id):
+            return batch
+    raise ProjectError(f"no batch {name_or_id!r}; see `winnow batches {project.path}`")
+
+
+def batch_sample_ids(project: Project, batch_id: int) -> list[int]:
+    return [
+        row[0]
+        for row in project.db.execute(
+            "SELECT sample_id FROM batch_samples WHERE batch_id = ? ORDER BY sample_id", (batch_id,)
+        )
+    ]
