@@ -18,6 +18,10 @@ from app.store.schema import REVIEW_STAGES, SAMPLE_STATUSES, VERDICTS
 # A reviewer's verdict moves the sample to this status.
 STATUS_OF_VERDICT = {"accept": "accepted", "reject": "rejected", "needs_fix": "needs_fix"}
 
+JUDGEMENT_KEY = "judgement"
+"""A draft under this key is a judge's verdict — ``{"score": 1–5, "rationale": …}`` (tasks ``judge``
+and ``kun-score``) — not content: taking it sets the sample's rating and leaves the content alone."""
+
 
 def dump_content(content: Mapping[str, Any]) -> str:
     """Content as the store keeps it (compact JSON, keys in the order given)."""
@@ -388,8 +392,11 @@ def accept_suggestion(
     if state != "pending":
         raise ProjectError(f"suggestion {suggestion_id} was already {state}")
     who = author or project.author
-    content = edited if edited is not None else draft_applied(project, sample_id, orjson.loads(content_json))
     engine_name = f"{engine}:{model}" if model else engine
+    draft = orjson.loads(content_json)
+    if edited is None and isinstance(draft, dict) and JUDGEMENT_KEY in draft:
+        return _accept_judgement(project, suggestion_id, sample_id, draft[JUDGEMENT_KEY], engine_name, who)
+    content = edited if edited is not None else draft_applied(project, sample_id, draft)
     with operation(project, "accept_suggestion", f"accept {engine_name} draft for sample {sample_id}") as op:
         inner = edit_content(
             project,
@@ -407,6 +414,36 @@ def accept_suggestion(
             suggestion_id,
             {"state": "edited" if edited else "accepted", "decided_at": now_iso(), "decided_by": who},
         )
+    return op.changes
+
+
+def _accept_judgement(
+    project: Project, suggestion_id: int, sample_id: int, judgement: Any, engine_name: str, who: str
+) -> Changes:
+    """Take a judge's draft: its score becomes the sample's rating; the content is not touched."""
+    score = judgement.get("score") if isinstance(judgement, Mapping) else None
+    if isinstance(score, bool) or score not in (1, 2, 3, 4, 5):
+        raise ProjectError(f"suggestion {suggestion_id} has no 1–5 score to take")
+    summary = f"take the {engine_name} rating {score} for sample {sample_id}"
+    with operation(project, "accept_suggestion", summary) as op:
+        _sample_row(op, sample_id)
+        if op.update("samples", sample_id, {"rating": score}):
+            op.update("samples", sample_id, {"updated_at": now_iso()})
+        op.update("suggestions", suggestion_id, {"state": "accepted", "decided_at": now_iso(), "decided_by": who})
+    return op.changes
+
+
+def accept_suggestions(
+    project: Project, suggestion_ids: Iterable[int], *, author: str | None = None, summary: str = ""
+) -> Changes:
+    """Take many drafts as they are, as ONE undoable step (a pipeline taking the drafts its next
+    step reads: one undo gives them all back as pending drafts)."""
+    ids = list(suggestion_ids)
+    with operation(project, "accept_suggestions", summary or f"accept {len(ids)} drafts") as op:
+        for suggestion_id in ids:
+            inner = accept_suggestion(project, suggestion_id, author=author)
+            if inner.operation_id is not None:
+                _absorb(op, inner)
     return op.changes
 
 
