@@ -712,7 +712,7 @@ class JobEngine:
             with ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix=f"winnow-job{job_id}") as pool:
                 last = 0
                 while not run.stop.is_set():
-                    batch = self._writer.call(lambda p, after=last: _pending_items(p, job_id, after))
+                    batch = self._writer.call(lambda p, after=last: _pending_items(p, job_id, after, run.task))
                     if not batch:
                         with self._lock:
                             if run.rescan.is_set():
@@ -1137,7 +1137,7 @@ class JobEngine:
         ids = list(dict.fromkeys(int(i) for i in sample_ids))
         for start in range(0, len(ids), 900):
             chunk = ids[start : start + 900]
-            yield self._writer.call(lambda p, c=chunk: _contents(p, c, task))
+            yield self._writer.call(lambda p, c=chunk: _contents(p, c, task, ids))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1145,8 +1145,9 @@ class JobEngine:
 # --------------------------------------------------------------------------------------------------
 
 
-def _contents(project: Project, ids: list[int], task: Task) -> list[tuple[int, Any]]:
-    """``(sample id, content or None)``: None for samples missing, deleted or of another kind."""
+def _contents(project: Project, ids: list[int], task: Task, pool: Sequence[int] = ()) -> list[tuple[int, Any]]:
+    """``(sample id, content or None)``: None for samples missing, deleted or of another kind; with
+    the task's :attr:`~app.tasks.Task.context` added (``pool``: the samples of the job)."""
     rows = {
         r[0]: r
         for r in project.db.execute(
@@ -1157,7 +1158,10 @@ def _contents(project: Project, ids: list[int], task: Task) -> list[tuple[int, A
     for sample_id in ids:
         row = rows.get(sample_id)
         ok = row is not None and not row[3] and row[1] in task.kinds
-        out.append((sample_id, orjson.loads(row[2]) if ok and row else None))
+        content = orjson.loads(row[2]) if ok and row else None
+        if content is not None and task.context is not None:
+            content = task.context(project, pool, sample_id, content)
+        out.append((sample_id, content))
     return out
 
 
@@ -1276,13 +1280,18 @@ def _begin_run(project: Project, job_id: int) -> dict[str, int]:
     return _counts(project, job_id)
 
 
-def _pending_items(project: Project, job_id: int, after: int) -> list[_Item]:
+def _pending_items(project: Project, job_id: int, after: int, task: Task | None = None) -> list[_Item]:
     rows = project.db.execute(
         "SELECT ji.id, ji.sample_id, s.content FROM job_items ji JOIN samples s ON s.id = ji.sample_id"
         " WHERE ji.job_id = ? AND ji.state = 'pending' AND ji.id > ? ORDER BY ji.id LIMIT ?",
         (job_id, after, BATCH),
     ).fetchall()
-    return [_Item(r[0], r[1], orjson.loads(r[2])) for r in rows]
+    items = [_Item(r[0], r[1], orjson.loads(r[2])) for r in rows]
+    if items and task is not None and task.context is not None:
+        pool = [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
+        for item in items:
+            item.content = task.context(project, pool, item.sample_id, item.content)
+    return items
 
 
 def _mark_running(project: Project, item_id: int, key: str) -> None:
@@ -1449,13 +1458,10 @@ def _finish_item(
             "UPDATE suggestions SET characters = ?, tokens = ? WHERE id = ?", (characters, tokens, suggestion_id)
         )
         if run.task.creates:
-            actions.add_generated_samples(
-                project,
-                suggestion_id,
-                run.task.creates,
-                suggestion.get("samples") or [],
-                subset=run.task.name,
-            )
+            samples = suggestion.get("samples") or []
+            if run.task.screen is not None:
+                samples = run.task.screen(project, samples)
+            actions.add_generated_samples(project, suggestion_id, run.task.creates, samples, subset=run.task.name)
         project.db.execute(
             "UPDATE job_items SET state = 'done', suggestion_id = ?, error = NULL, updated_at = ? WHERE id = ?",
             (suggestion_id, now_iso(), item.id),

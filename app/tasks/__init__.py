@@ -12,7 +12,7 @@ Each task is registered in :data:`TASKS` by name (``winnow run --task NAME``).
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
@@ -83,6 +83,14 @@ class Task:
     """For a task that makes NEW samples of this kind (self-instruct expansion): ``parse`` returns
     ``{"samples": [content, ...]}`` and the engine adds each as a new sample of the job (subset = the
     task's name) with the answer's provenance, instead of a draft for the sample asked about."""
+    context: Callable[[Any, Sequence[int], int, Mapping[str, Any]], dict[str, Any]] | None = None
+    """Optional: ``context(project, pool_ids, sample_id, content)`` → the content ``build`` and ``parse``
+    get, with what the request needs from OTHER samples (self-instruct: in-context examples drawn from
+    the job's samples, ``pool_ids``). Runs on the engine's writer thread with the open project; it must
+    be deterministic, so that a re-run builds the same request and takes its answer from the cache."""
+    screen: Callable[[Any, Sequence[Mapping[str, Any]]], Sequence[Mapping[str, Any]]] | None = None
+    """Optional, for a task that ``creates``: ``screen(project, samples)`` → the samples to add (e.g.
+    without near-copies of existing ones); runs in the transaction that adds them."""
 
     def display_name(self) -> str:
         return self.title or self.name
