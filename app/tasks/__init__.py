@@ -91,12 +91,17 @@ class Task:
     screen: Callable[[Any, Sequence[Mapping[str, Any]]], Sequence[Mapping[str, Any]]] | None = None
     """Optional, for a task that ``creates``: ``screen(project, samples)`` → the samples to add (e.g.
     without near-copies of existing ones); runs in the transaction that adds them."""
+    local: bool = False
+    """A task that needs no service (LeetCode instructions from templates): the engine never runs it;
+    ``winnow run`` and the Run dialog hand it to ``workers.local_tasks`` instead, with no provider."""
 
     def display_name(self) -> str:
         return self.title or self.name
 
     def check_style(self, style: Style) -> None:
         """ValueError when the task cannot run on this kind of service (a chat-only task on DeepL)."""
+        if self.local:
+            raise ValueError(f"the task {self.name!r} runs on this computer and sends nothing to a service")
         if style not in self.styles:
             needs = "a chat model (an OpenAI-compatible server)" if "chat" in self.styles else "DeepL"
             raise ValueError(f"the task {self.name!r} needs {needs}")
