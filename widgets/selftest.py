@@ -107,6 +107,27 @@ class SelfTest:
             raise AssertionError(f"the demo project has no {', '.join(empty)} samples: demo sources missing?")
         return ", ".join(f"{count} {kind}" for kind, count in kinds.items())
 
+    def check_formats(self) -> str:
+        """Parquet in (pyarrow's compiled modules are the likeliest to be missing from a bundle), JSONL out."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        from app import exporter, importer
+        from app.store import Project
+
+        source = self.folder / "selftest.parquet"
+        rows = {"instruction": ["把“你好”翻译成英文。"], "input": [""], "output": ["Hello."]}
+        pq.write_table(pa.table(rows), source)
+        with Project.open(self.folder / "selftest.winnow") as project:
+            report = importer.import_file(project, source)
+            if (report.format, report.imported, report.skipped) != ("parquet", 1, 0):
+                raise AssertionError(f"Parquet import: {report.format}, {report.imported} in, {report.skipped} skipped")
+            target = self.folder / "selftest.jsonl"
+            exporter.export(project, target, format_name="alpaca-jsonl")
+        if "Hello." not in target.read_text(encoding="utf-8"):
+            raise AssertionError("the exported JSONL lacks the imported record")
+        return "Parquet in, Alpaca JSONL out"
+
     def check_main_window(self) -> str:
         from PySide6.QtWidgets import QApplication
 
@@ -241,6 +262,7 @@ class SelfTest:
         return [
             ("project and migrations", self.check_migrations),
             ("demo project", self.check_demo),
+            ("formats", self.check_formats),
             ("main window (offscreen)", self.check_main_window),
             ("Pygments highlighting", self.check_highlighting),
             ("icons", self.check_icons),
