@@ -195,8 +195,10 @@ def test_a_tampered_package_is_refused(lead: Project, tmp_path: Path, sql: str, 
     packages = send_out(lead, tmp_path)
     target = packages["alice"]
     edit(target, assign.batch_sample_ids(lead, 1)[0], "（改）", label=1)
-    conn = sqlite3.connect(target)
+    conn = sqlite3.connect(target)  # an outside tool, which knows nothing of Winnow's triggers
     conn.execute("PRAGMA foreign_keys = OFF")
+    for (trigger,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'").fetchall():
+        conn.execute(f"DROP TRIGGER {trigger}")
     conn.execute(sql)
     conn.commit()
     conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
