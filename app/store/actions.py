@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -489,4 +489,35 @@ def create_sample(
             "samples",
             {"kind": kind.value, "subset": subset, "content": _dump(content), "updated_at": now_iso()},
         )
+    return op.changes
+
+
+def create_samples(
+    project: Project,
+    kind: Kind | str,
+    contents: Iterable[Mapping[str, Any]],
+    *,
+    subset: str = "",
+    name: str = "create_samples",
+    summary: str = "",
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> Changes:
+    """Add many samples made in Winnow (LeetCode instructions from templates) as ONE operation: one
+    undo takes them all back. ``cancelled()`` is asked between samples; a cancelled run raises
+    :class:`~app.store.project.ProjectError` and adds nothing."""
+    kind = Kind(kind)
+    stamp = now_iso()
+    count = 0
+    with operation(project, name, summary) as op:
+        for content in contents:
+            if cancelled is not None and cancelled():
+                raise ProjectError(f"{name}: cancelled; no sample was added")
+            op.insert("samples", {"kind": kind.value, "subset": subset, "content": _dump(content), "updated_at": stamp})
+            count += 1
+            if progress is not None and count % 200 == 0:
+                progress(count)
+        op.changes.summary = summary or f"{count} new {kind.value} samples"
+    if progress is not None:
+        progress(count)
     return op.changes
