@@ -21,6 +21,7 @@ from tqdm import tqdm
 import app
 from app import demo, exporter, importer
 from app.cli_backup import BACKUP_COMMANDS, add_backup_commands
+from app.cli_packages import PACKAGE_COMMANDS, add_package_commands
 from app.formats import registry
 from app.formats.base import FormatError, ReadOptions
 from app.records import searchable_text
@@ -146,6 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd = commands.add_parser("demo", help="create (once) and show the demo project")
     demo_cmd.add_argument("--path", type=Path, help="where the demo project lives (default: your data folder)")
     add_backup_commands(commands)
+    add_package_commands(commands)
     return parser
 
 
@@ -363,6 +365,7 @@ COMMANDS = {
     "demo": cmd_demo,
 }
 COMMANDS.update(BACKUP_COMMANDS)
+COMMANDS.update(PACKAGE_COMMANDS)
 
 
 if __name__ == "__main__":
