@@ -18,7 +18,8 @@ import orjson
 
 from app.formats import registry
 from app.formats.base import FormatError, Reader, ReadOptions
-from app.records import BadRecord, Record, searchable_text
+from app.quality.checks import flags_of as quality_flags_of
+from app.records import BadRecord, Record, is_plain_alpaca, searchable_text
 from app.store import index
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
@@ -261,6 +262,8 @@ class _Batch:
     origins: list[tuple] = field(default_factory=list)
     samples: list[tuple] = field(default_factory=list)
     texts: list[tuple[int, str]] = field(default_factory=list)
+    flags: list[tuple[int, str, str]] = field(default_factory=list)
+    """The QA checks' flags (app.quality), computed here in the reader thread, not by the trigger."""
     bad: list[BadRecord] = field(default_factory=list)
 
 
@@ -307,9 +310,12 @@ class _RowBuilder:
                 origin_id,
                 orjson.dumps(record.content).decode(),
                 self.stamp,
+                1 if is_plain_alpaca(record.kind, record.content) else None,
             )
         )
         batch.texts.append((sample_id, searchable_text(record.content)))
+        for check, detail in quality_flags_of(record.kind.value, record.content).items():
+            batch.flags.append((sample_id, check, detail))
 
 
 class _BatchWriter:
@@ -329,11 +335,13 @@ class _BatchWriter:
             "INSERT INTO origins(id, source_id, line, member, raw, hash) VALUES (?, ?, ?, ?, ?, ?)", batch.origins
         )
         self.conn.executemany(
-            "INSERT INTO samples(id, kind, subset, source_id, origin_id, content, updated_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO samples(id, kind, subset, source_id, origin_id, content, updated_at, stored_plain)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             batch.samples,
         )
         index.add(self.conn, batch.texts)
+        if batch.flags:
+            self.conn.executemany("INSERT INTO sample_flags(sample_id, flag, detail) VALUES (?, ?, ?)", batch.flags)
         self.written += len(batch.samples)
 
 

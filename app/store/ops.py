@@ -30,7 +30,18 @@ from app.store.project import Project, ProjectError, now_iso
 from app.store.schema import WORK_PACKAGE_TABLES
 
 # Tables an operation may touch, and whether a row change there needs the text index updated.
-_TABLES = {"samples", "revisions", "reviews", "suggestions", "sample_flags", "sources", *WORK_PACKAGE_TABLES}
+_TABLES = {
+    "samples",
+    "revisions",
+    "reviews",
+    "suggestions",
+    "sample_flags",
+    "quality_ignores",
+    "sources",
+    *WORK_PACKAGE_TABLES,
+}
+# Tables keyed by (sample_id, flag): a row's "id" in a step is that pair.
+_PAIR_KEYED = {"sample_flags", "quality_ignores"}
 
 
 class UndoError(ProjectError):
@@ -62,7 +73,7 @@ class Operation:
 
     def insert(self, table: str, values: dict[str, Any]) -> int:
         row_id = _insert_row(self.conn, table, values)
-        after = dict(values) if table == "sample_flags" else {"id": row_id, **values}
+        after = dict(values) if table in _PAIR_KEYED else {"id": row_id, **values}
         self._record(table, row_id, None, after)
         return row_id
 
@@ -219,11 +230,11 @@ def _id_text(row_id: Any) -> str:
     return "/".join(map(str, row_id)) if isinstance(row_id, list) else str(row_id)
 
 
-# Row access. ``sample_flags`` has a composite key (sample_id, flag): its "id" is that pair.
+# Row access. ``sample_flags`` and ``quality_ignores`` have a composite key (sample_id, flag): their "id" is that pair.
 
 
 def _key(table: str, row_id: Any) -> tuple[str, tuple]:
-    if table == "sample_flags":
+    if table in _PAIR_KEYED:
         return "sample_id = ? AND flag = ?", tuple(row_id)
     return "id = ?", (row_id,)
 
@@ -247,7 +258,7 @@ def _insert_row(conn: sqlite3.Connection, table: str, values: dict[str, Any]) ->
     )
     if table == "samples":
         index.add(conn, [(int(cursor.lastrowid), index.text_of(values["content"]))])
-    if table == "sample_flags":
+    if table in _PAIR_KEYED:
         return [values["sample_id"], values["flag"]]
     return int(cursor.lastrowid)
 

@@ -14,6 +14,7 @@ import orjson
 from sqlite_utils import Database
 
 import app
+from app.quality import triggers as quality_triggers
 from app.records import searchable_text
 from app.store import schema
 
@@ -70,6 +71,8 @@ def _register_functions(conn: sqlite3.Connection) -> None:
     """SQL functions the store's queries use, once per connection (see app.store.query)."""
     # The short-term search re-checks a LIKE hit against the sample's real text (not its JSON keys).
     conn.create_function("winnow_has_text", 2, _has_text, deterministic=True)
+    # The QA checks' triggers (schema 0005_quality_checks) call these on every content change.
+    quality_triggers.register(conn)
 
 
 class Project:

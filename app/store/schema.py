@@ -247,6 +247,60 @@ def suggestion_usage(db: Database) -> None:
     )
 
 
+@migrations(name="0005_quality_checks")
+def quality_checks(db: Database) -> None:
+    # The Chinese QA checks (app.quality) keep their findings in sample_flags, one row per check and
+    # sample. They are derived from the content like the text index, so triggers recompute them in
+    # the transaction of every content change, whatever made it: an edit, a draft taken, a sample
+    # created, an undo or redo, a merged work package. winnow_quality(kind, content) returns
+    # {check: detail} as JSON (NULL for a clean sample); it is registered on every connection
+    # (app.store.project). Imported samples (origin_id set) get theirs from the importer, which
+    # runs the checks in its reader thread beside SQLite's indexing instead of in this trigger.
+    #
+    # quality_ignores: a person said a check's flag on a sample is wrong ("API" is meant to be
+    # English). An ignored flag is not written again while the ignore stands; undoing the ignore
+    # (a delete here) puts the flag back if the check still finds it.
+    db.executescript(
+        """
+        CREATE TABLE quality_ignores (
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            flag TEXT NOT NULL,
+            ignored_by TEXT NOT NULL,
+            ignored_at TEXT NOT NULL,
+            PRIMARY KEY (sample_id, flag)
+        ) WITHOUT ROWID;
+
+        CREATE TRIGGER samples_quality_on_create AFTER INSERT ON samples WHEN NEW.origin_id IS NULL
+        BEGIN
+            INSERT OR REPLACE INTO sample_flags(sample_id, flag, detail)
+            SELECT NEW.id, f.key, f.value FROM json_each(winnow_quality(NEW.kind, NEW.content)) f
+            WHERE NOT EXISTS (SELECT 1 FROM quality_ignores i WHERE i.sample_id = NEW.id AND i.flag = f.key);
+        END;
+
+        CREATE TRIGGER samples_quality_on_edit AFTER UPDATE OF content ON samples
+        WHEN OLD.content IS NOT NEW.content
+        BEGIN
+            DELETE FROM sample_flags WHERE sample_id = NEW.id AND winnow_is_quality_flag(flag);
+            INSERT OR REPLACE INTO sample_flags(sample_id, flag, detail)
+            SELECT NEW.id, f.key, f.value FROM json_each(winnow_quality(NEW.kind, NEW.content)) f
+            WHERE NOT EXISTS (SELECT 1 FROM quality_ignores i WHERE i.sample_id = NEW.id AND i.flag = f.key);
+        END;
+
+        CREATE TRIGGER quality_ignore_added AFTER INSERT ON quality_ignores
+        BEGIN
+            DELETE FROM sample_flags WHERE sample_id = NEW.sample_id AND flag = NEW.flag;
+        END;
+
+        CREATE TRIGGER quality_ignore_removed AFTER DELETE ON quality_ignores
+        BEGIN
+            INSERT OR REPLACE INTO sample_flags(sample_id, flag, detail)
+            SELECT s.id, f.key, f.value FROM samples s, json_each(winnow_quality(s.kind, s.content)) f
+            WHERE s.id = OLD.sample_id AND f.key = OLD.flag;
+        END;
+        """
+    )
+
+
 @migrations(name="0006_work_packages")
 def work_packages(db: Database) -> None:
     # A project's identity (a package names the project it came from) and the secret its package
@@ -328,6 +382,25 @@ def work_packages(db: Database) -> None:
             state TEXT NOT NULL    -- JSON: content, label, rating, status
         );
         CREATE INDEX conflict_versions_by_conflict ON conflict_versions(conflict_id);
+        """
+    )
+
+
+@migrations(name="0008_stored_plain")
+def stored_plain(db: Database) -> None:
+    # 1 where the stored content is exactly {"instruction", "input", "output"} (all text, in that
+    # order) of an instruction or code sample: an Alpaca export then copies the stored bytes without
+    # looking at them. Set by the importer, which checks it as it builds the row; any later change of
+    # the content (an edit, an undo, a merge, by whatever code path) clears it through the trigger,
+    # and NULL only means "look at the row", never anything wrong.
+    db.executescript(
+        """
+        ALTER TABLE samples ADD COLUMN stored_plain INTEGER;
+        CREATE TRIGGER samples_stored_plain_stale AFTER UPDATE OF content, kind ON samples
+        WHEN new.stored_plain IS NOT NULL
+        BEGIN
+            UPDATE samples SET stored_plain = NULL WHERE id = new.id;
+        END;
         """
     )
 
