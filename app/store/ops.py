@@ -276,6 +276,9 @@ def _delete_row(conn: sqlite3.Connection, table: str, row_id: Any) -> None:
     if table == "samples":
         old = conn.execute("SELECT content FROM samples WHERE id = ?", (row_id,)).fetchone()[0]
         index.remove(conn, row_id, old)
+        # The QA flags the insert trigger computed are no step of any operation (redo's insert
+        # computes them again): without this, undoing a new flagged sample fails on the foreign key.
+        conn.execute("DELETE FROM sample_flags WHERE sample_id = ? AND winnow_is_quality_flag(flag)", (row_id,))
     where, params = _key(table, row_id)
     conn.execute(f"DELETE FROM {table} WHERE {where}", params)
 
