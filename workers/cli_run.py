@@ -88,6 +88,7 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--price", type=float, help="price per million characters (DeepL) or tokens, for budgets")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
     run.add_argument("--estimate", action="store_true", help="print the estimate and stop")
+    run.add_argument("--seed", type=int, default=0, help="local tasks (leetcode): seed of the random choices")
 
     jobs = commands.add_parser("jobs", help="list the project's machine jobs")
     jobs.add_argument("project", type=Path)
@@ -285,6 +286,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.concurrency < 1:
         raise ProjectError("--concurrency must be at least 1")
     task = task_of(args)
+    if task.local:  # no service, no job: workers.local_tasks runs it here
+        from workers import local_tasks
+
+        return local_tasks.cli_run(args, task)
     if args.provider is None:
         raise ProjectError(f"the task {task.name!r} sends requests to a service: give --provider deepl or openai")
     with Project.open(args.project) as project:
