@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 import app
 from app import demo
+from app.packages.workpackage import open_project_file
 from app.paths import resource_path
 from app.store import Project, ProjectError
 from widgets import settings
@@ -74,7 +75,7 @@ def make_application(argv: list[str] | None = None) -> QApplication:
 def first_project(path: Path | None) -> Project:
     """The project given, else the last one opened, else the demo project (built on first run)."""
     if path is not None:
-        return Project.create(path) if not path.exists() else Project.open(path)
+        return Project.create(path) if not path.exists() else open_project_file(path)
     for recent in settings.recent_projects():
         if recent.exists():
             try:

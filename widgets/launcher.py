@@ -18,12 +18,15 @@ from app import cli
 
 
 def wants_gui(argv: Sequence[str]) -> bool:
-    """No arguments, or one that is a project file rather than a command or an option."""
+    """No arguments, or one that is a project file (or work package) rather than a command or an option."""
     if not argv:
         return True
     first = argv[0]
     return (
-        len(argv) == 1 and first not in cli.COMMANDS and not first.startswith("-") and Path(first).suffix == ".winnow"
+        len(argv) == 1
+        and first not in cli.COMMANDS
+        and not first.startswith("-")
+        and Path(first).suffix in (".winnow", ".winnowpkg")  # a project, or a work package to work through
     )
 
 

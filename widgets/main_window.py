@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import backup, importer
+from app.packages.workpackage import open_project_file
 from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
 from widgets import settings
@@ -39,6 +40,7 @@ from widgets.panes.registry import KindStack
 from widgets.sample_model import display_names
 from widgets.sample_table import SampleBrowser
 from widgets.shortcuts import CheatSheet, shortcuts
+from widgets.team import install_team_menu
 from widgets.verdict_bar import VerdictBar
 
 log = logging.getLogger("winnow.window")
@@ -205,6 +207,7 @@ class MainWindow(QMainWindow):
         ):
             self._action(edit_menu, title, handler)
 
+        self.team = install_team_menu(self)
         add_language_menu(bar, self)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(help_menu, self.tr("&Keyboard shortcuts"), self.show_cheat_sheet)
@@ -250,13 +253,15 @@ class MainWindow(QMainWindow):
             QMessageBox.warning(self, self.tr("Cannot create the project"), str(error))
 
     def open_project_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open project"), "", self.tr("Winnow projects (*.winnow)"))
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open project"), "", self.tr("Winnow projects and work packages (*.winnow *.winnowpkg)")
+        )
         if path:
             self.open_project(Path(path))
 
     def open_project(self, path: Path) -> bool:
         try:
-            project = Project.open(path)
+            project = open_project_file(path)  # a work package records changes as its annotator's
         except ProjectError as error:
             QMessageBox.warning(self, self.tr("Cannot open the project"), str(error))
             return False

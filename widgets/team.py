@@ -1,0 +1,335 @@
+"""The Team menu: assign samples to annotators and send their work packages, merge returned
+packages (in the background), and the adjudication queue (:mod:`widgets.adjudication`).
+
+Everything goes through :mod:`app.packages`; exports and merges run on a connection of their own
+(:mod:`widgets.tasks`), so a large batch never freezes the window.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+    QSpinBox,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.packages import adjudication, assign, workpackage
+from app.store import Changes, query
+from app.store.project import Project, ProjectError
+from app.store.query import SampleFilter
+from widgets.tasks import BackgroundTask, run_in_background
+
+if TYPE_CHECKING:
+    from widgets.main_window import MainWindow
+
+log = logging.getLogger("winnow.gui.team")
+
+TEAM_MENU_NAME = "team_menu"
+PACKAGE_FILTER = "*" + workpackage.PACKAGE_SUFFIX
+
+
+# Work that runs in the pool, each on a connection of its own (a Project cannot cross threads).
+
+
+def export_batches(
+    project_path: Path,
+    author: str,
+    batch_ids: list[int],
+    folder: Path,
+    *,
+    progress: Callable[[int], None],
+    cancelled: Callable[[], bool],
+) -> list[workpackage.ExportedPackage]:
+    done = []
+    with Project.open(project_path, author=author) as project:
+        for number, batch_id in enumerate(batch_ids, start=1):
+            if cancelled():
+                break
+            name = assign.find_batch(project, batch_id)["name"]
+            done.append(workpackage.export_package(project, batch_id, folder / workpackage.package_file_name(name)))
+            progress(number)
+    return done
+
+
+def merge_files(
+    project_path: Path,
+    author: str,
+    files: list[Path],
+    *,
+    progress: Callable[[int], None],
+    cancelled: Callable[[], bool],
+) -> workpackage.MergeResult:
+    with Project.open(project_path, author=author) as project:
+        return workpackage.merge_packages(project, files, progress=progress, cancelled=cancelled)
+
+
+class AssignDialog(QDialog):
+    """Split the current filter's samples among annotators, then send the batches as packages."""
+
+    changed = Signal(object)
+    """An assignment or an export changed the project (the ``Changes``)."""
+
+    def __init__(self, project: Project, flt: SampleFilter, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.flt = flt
+        self.task: BackgroundTask | None = None
+        self.setWindowTitle(self.tr("Assign and send work packages"))
+        self.sample_ids = query.sample_ids(project, flt)
+
+        self.scope = QLabel(
+            self.tr("{n} samples in the current list ({out} of them already out with annotators).").format(
+                n=f"{len(self.sample_ids):,}", out=f"{len(set(self.sample_ids) & assign.samples_out(project)):,}"
+            ),
+            self,
+        )
+        self.scope.setWordWrap(True)
+        self.annotators = QLineEdit(self)
+        self.annotators.setPlaceholderText(self.tr("names, separated by commas: 张三, 李四, 王五"))
+        self.overlap = QDoubleSpinBox(self, suffix=" %", decimals=0, minimum=0, maximum=100, value=10)
+        self.overlap.setToolTip(self.tr("Share of the samples given to two people, to measure agreement"))
+        self.batch_size = QSpinBox(self, minimum=0, maximum=1_000_000, value=0, singleStep=50)
+        self.batch_size.setSpecialValueText(self.tr("one batch per annotator"))
+        self.seed = QSpinBox(self, minimum=0, maximum=2_147_483_647, value=0)
+        self.seed.setToolTip(self.tr("The same seed splits the same samples the same way"))
+        self.assign_button = QPushButton(self.tr("&Assign"), self)
+        self.assign_button.clicked.connect(self.assign)
+
+        form = QFormLayout()
+        form.addRow(self.tr("Annotators:"), self.annotators)
+        form.addRow(self.tr("Overlap:"), self.overlap)
+        form.addRow(self.tr("Batch size:"), self.batch_size)
+        form.addRow(self.tr("Seed:"), self.seed)
+
+        self.table = QTableWidget(0, 5, self)
+        self.table.setHorizontalHeaderLabels(
+            [self.tr("Batch"), self.tr("Annotator"), self.tr("State"), self.tr("Samples"), self.tr("Shared")]
+        )
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.table.verticalHeader().setVisible(False)
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.export_button = QPushButton(self.tr("&Send selected as packages…"), self)
+        self.export_button.clicked.connect(self.export_selected)
+        self.message = QLabel(self)
+        self.message.setWordWrap(True)
+        self.message.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.assign_button)
+        exports = QHBoxLayout()
+        exports.addStretch(1)
+        exports.addWidget(self.export_button)
+        column = QVBoxLayout(self)
+        column.addWidget(self.scope)
+        column.addLayout(form)
+        column.addLayout(buttons)
+        column.addWidget(QLabel(self.tr("Batches:"), self))
+        column.addWidget(self.table, 1)
+        column.addLayout(exports)
+        column.addWidget(self.message)
+        column.addWidget(close)
+        self.resize(640, 520)
+        self.fill_batches()
+
+    def fill_batches(self) -> None:
+        found = assign.batches(self.project)
+        self.table.setRowCount(len(found))
+        for row, batch in enumerate(found):
+            values = [batch["name"], batch["annotator"], batch["state"], f"{batch['samples']:,}", str(batch["shared"])]
+            for column, value in enumerate(values):
+                item = QTableWidgetItem(value)
+                item.setData(Qt.ItemDataRole.UserRole, batch["id"])
+                if column >= 3:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                self.table.setItem(row, column, item)
+        self.export_button.setEnabled(bool(found))
+
+    def assign(self) -> None:
+        try:
+            result = assign.assign_batches(
+                self.project,
+                self.sample_ids,
+                assign.annotator_names(self.annotators.text().replace("，", ",")),
+                overlap=self.overlap.value() / 100,
+                seed=self.seed.value(),
+                batch_size=self.batch_size.value() or None,
+            )
+        except ProjectError as error:
+            self.show_message(str(error), error=True)
+            return
+        self.changed.emit(result.changes)
+        self.fill_batches()
+        names = {b.name for b in result.batches}
+        self.table.clearSelection()
+        for row in range(self.table.rowCount()):
+            if self.table.item(row, 0).text() in names:
+                self._add_row_to_selection(row)
+        self.show_message(
+            self.tr("Assignment {name}: {n} batches. Select them and send them as packages.").format(
+                name=result.name, n=len(result.batches)
+            )
+        )
+
+    def _add_row_to_selection(self, row: int) -> None:
+        model = self.table.selectionModel()
+        model.select(
+            self.table.model().index(row, 0),
+            model.SelectionFlag.Select | model.SelectionFlag.Rows,
+        )
+
+    def selected_batch_ids(self) -> list[int]:
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.table.item(row, 0).data(Qt.ItemDataRole.UserRole) for row in rows]
+
+    def export_selected(self, folder: Path | None = None) -> BackgroundTask | None:
+        ids = self.selected_batch_ids()
+        if not ids:
+            self.show_message(self.tr("Select the batches to send first."), error=True)
+            return None
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Folder for the packages"))
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        self.export_button.setEnabled(False)
+        self.show_message(self.tr("Writing {n} packages…").format(n=len(ids)))
+        self.task = run_in_background(export_batches, self.project.path, self.project.author, ids, folder)
+        self.task.finished.connect(self._exported)
+        self.task.failed.connect(lambda message: self.show_message(message, error=True))
+        self.task.done.connect(lambda: self.export_button.setEnabled(True))
+        return self.task
+
+    def _exported(self, done: list[workpackage.ExportedPackage]) -> None:
+        self.fill_batches()
+        self.changed.emit(Changes("export_package", tables={"batches"}))
+        lines = [
+            self.tr("{file}: {n} samples for {who}").format(file=p.path.name, n=p.samples, who=p.annotator)
+            for p in done
+        ]
+        folder = done[0].path.parent if done else ""
+        self.show_message(self.tr("Wrote to {folder}:").format(folder=folder) + "\n" + "\n".join(lines))
+
+    def show_message(self, text: str, *, error: bool = False) -> None:
+        self.message.setStyleSheet("color: #b3261e" if error else "")
+        self.message.setText(text)
+
+    def reject(self) -> None:  # Qt override: a running export finishes on its own connection
+        if self.task is not None and self.task.is_running():
+            self.task.cancel()
+        super().reject()
+
+
+class TeamActions:
+    """The Team menu of a main window and what its entries do."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.task: BackgroundTask | None = None
+        menu = window.menuBar().addMenu(window.tr("&Team"))
+        menu.setObjectName(TEAM_MENU_NAME)
+        self.menu = menu
+        self.assign_action = menu.addAction(window.tr("&Assign and send packages…"))
+        self.assign_action.triggered.connect(lambda _checked=False: self.assign())
+        self.merge_action = menu.addAction(window.tr("&Merge returned packages…"))
+        self.merge_action.triggered.connect(lambda _checked=False: self.merge())
+        self.adjudicate_action = menu.addAction(window.tr("A&djudicate…"))
+        self.adjudicate_action.triggered.connect(lambda _checked=False: self.adjudicate())
+        menu.aboutToShow.connect(self.update_actions)
+
+    def update_actions(self) -> None:
+        project = self.window.project
+        is_package = workpackage.package_manifest(project) is not None
+        for action in (self.assign_action, self.merge_action):
+            action.setEnabled(not is_package and (self.task is None or not self.task.is_running()))
+        waiting = 0 if is_package else adjudication.open_count(project)
+        self.adjudicate_action.setText(
+            self.window.tr("A&djudicate ({n} waiting)…").format(n=waiting)
+            if waiting
+            else self.window.tr("A&djudicate…")
+        )
+        self.adjudicate_action.setEnabled(bool(waiting))
+
+    def assign(self) -> AssignDialog:
+        self.window.save_pending()
+        dialog = AssignDialog(self.window.project, self.window.browser.filter(), self.window)
+        dialog.changed.connect(self.window.browser.refresh)
+        dialog.open()
+        return dialog
+
+    def merge(self, files: list[Path] | None = None) -> BackgroundTask | None:
+        if files is None:
+            names, _ = QFileDialog.getOpenFileNames(
+                self.window,
+                self.window.tr("Merge returned packages"),
+                "",
+                self.window.tr("Work packages ({pattern})").format(pattern=PACKAGE_FILTER),
+            )
+            files = [Path(name) for name in names]
+        if not files:
+            return None
+        self.window.save_pending()
+        self.window.statusBar().showMessage(self.window.tr("Merging {n} packages…").format(n=len(files)))
+        project = self.window.project
+        self.task = run_in_background(merge_files, project.path, project.author, files)
+        self.task.finished.connect(self._merged)
+        self.task.failed.connect(
+            lambda message: QMessageBox.warning(self.window, self.window.tr("Merge failed"), message)
+        )
+        return self.task
+
+    def _merged(self, result: workpackage.MergeResult) -> None:
+        self.window.statusBar().clearMessage()
+        if result.changes:
+            self.window.browser.refresh(result.changes)
+        text = "\n".join(report.summary() for report in result.reports)
+        waiting = adjudication.open_count(self.window.project)
+        if result.refused:
+            QMessageBox.warning(self.window, self.window.tr("Some packages were refused"), text)
+        elif waiting:
+            answer = QMessageBox.question(
+                self.window,
+                self.window.tr("Packages merged"),
+                text + "\n\n" + self.window.tr("{n} samples wait for adjudication. Adjudicate now?").format(n=waiting),
+            )
+            if answer == QMessageBox.StandardButton.Yes:
+                self.adjudicate()
+        else:
+            self.window.statusBar().showMessage(text, 8000)
+
+    def adjudicate(self) -> QDialog:
+        from widgets.adjudication import AdjudicationDialog
+
+        self.window.save_pending()
+        dialog = AdjudicationDialog(self.window.project, self.window)
+        dialog.resolved.connect(self.window.browser.refresh)
+        dialog.open()
+        return dialog
+
+
+def install_team_menu(window: MainWindow) -> TeamActions:
+    """Add the Team menu to ``window``'s menu bar; the returned object holds its actions."""
+    return TeamActions(window)
