@@ -22,6 +22,7 @@ import app
 from app import demo, exporter, importer
 from app.cli_backup import BACKUP_COMMANDS, add_backup_commands
 from app.cli_packages import PACKAGE_COMMANDS, add_package_commands
+from app.cli_quality import QUALITY_COMMANDS, add_quality_commands
 from app.formats import registry
 from app.formats.base import FormatError, ReadOptions
 from app.records import searchable_text
@@ -148,6 +149,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo_cmd.add_argument("--path", type=Path, help="where the demo project lives (default: your data folder)")
     add_backup_commands(commands)
     add_package_commands(commands)
+    add_quality_commands(commands)
     return parser
 
 
@@ -366,6 +368,7 @@ COMMANDS = {
 }
 COMMANDS.update(BACKUP_COMMANDS)
 COMMANDS.update(PACKAGE_COMMANDS)
+COMMANDS.update(QUALITY_COMMANDS)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,96 @@
+"""Traditional → Simplified normalisation of many samples as one undoable operation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import orjson
+
+from app.quality import script
+from app.store.actions import _record_first_revision
+from app.store.ops import Changes, operation
+from app.store.project import Project, ProjectError, now_iso
+from app.store.query import SampleFilter, iter_content_batches
+
+
+class NormalizeCancelled(ProjectError):
+    """The user stopped the normalisation: nothing was changed."""
+
+
+@dataclass
+class NormalizeReport:
+    scanned: int = 0
+    changed: int = 0
+    changes: Changes | None = None
+
+
+def simplified_content(kind: str, content: Any, config: str = "t2s") -> Any:
+    """``content`` with every string in Simplified, except ``extra`` (the source's own fields, kept
+    verbatim) and a translation pair's ``source`` (the original is not ours to change)."""
+    if isinstance(content, dict):
+        skip = {"extra", "source"} if kind == "translation" else {"extra"}
+        return {k: (v if k in skip else simplified_content("", v, config)) for k, v in content.items()}
+    if isinstance(content, list):
+        return [simplified_content("", v, config) for v in content]
+    if isinstance(content, str):
+        return script.to_simplified(content, config)
+    return content
+
+
+def to_simplified(
+    project: Project,
+    flt: SampleFilter = SampleFilter(),
+    *,
+    config: str = "t2s",
+    author: str | None = None,
+    batch: int = 2000,
+    progress: Callable[[int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+) -> NormalizeReport:
+    """Convert the samples of ``flt`` to Simplified Chinese (OpenCC ``config``), one undo step.
+
+    Each changed sample gets a new version and revision, as an edit would; the QA flags follow by
+    themselves. A cancel rolls everything back.
+    """
+    if config not in script.CONFIGS:
+        raise ProjectError(f"unknown conversion {config!r}; one of {', '.join(script.CONFIGS)}")
+    who = author or project.author
+    report = NormalizeReport()
+    with operation(project, "to_simplified", "Traditional → Simplified") as op:
+        stamp = now_iso()
+        for rows in iter_content_batches(project, flt, batch=batch):
+            if cancelled and cancelled():
+                raise NormalizeCancelled(f"stopped after {report.scanned} samples; nothing was changed")
+            for sample_id, kind, _source, content_bytes in rows:
+                report.scanned += 1
+                if not script.has_traditional(content_bytes.decode()):
+                    continue
+                content = orjson.loads(content_bytes)
+                converted = simplified_content(kind, content, config)
+                if converted == content:
+                    continue
+                old_json, version = op.conn.execute(
+                    "SELECT content, version FROM samples WHERE id = ?", (sample_id,)
+                ).fetchone()
+                new_json = orjson.dumps(converted).decode()
+                _record_first_revision(op, sample_id, old_json, version)
+                op.insert(
+                    "revisions",
+                    {
+                        "sample_id": sample_id,
+                        "version": version + 1,
+                        "content": new_json,
+                        "author": who,
+                        "reason": f"Traditional → Simplified ({config})",
+                        "created_at": stamp,
+                    },
+                )
+                op.update("samples", sample_id, {"content": new_json, "version": version + 1, "updated_at": stamp})
+                report.changed += 1
+            if progress:
+                progress(report.scanned)
+        op.changes.summary = f"Traditional → Simplified ({report.changed} samples)"
+    report.changes = op.changes
+    return report
