@@ -13,11 +13,11 @@ from typing import Any
 import orjson
 
 from app.formats import registry
-from app.formats.base import ExportItem, WriteOptions
+from app.formats.base import ExportItem, LineBlock, WriteOptions
 from app.formats.dataset_info import DatasetInfoError, entry_for, write_dataset_info
 from app.records import Kind
 from app.store.project import Project, ProjectError
-from app.store.query import SampleFilter, iter_content_batches
+from app.store.query import SampleFilter, iter_export_batches
 
 log = logging.getLogger("winnow.export")
 
@@ -72,22 +72,33 @@ def export(
 
     # Without provenance a writer may copy stored records as they are (see Writer.stored_line).
     stored_line = writer.stored_line if not provenance else None
+    stored_block = writer.stored_block if not provenance else None
 
     # Big batches halve the time spent fetching a million rows (each batch is a new keyset query); with
     # provenance every batch also asks for its rows' history by id, which wants smaller lists.
     batch = PROVENANCE_BATCH if provenance else PLAIN_BATCH
 
-    def items() -> Iterator[ExportItem | bytes]:
+    def items() -> Iterator[ExportItem | bytes | LineBlock]:
         nonlocal done, built
-        for rows in iter_content_batches(project, where, batch=batch):
+        for rows in iter_export_batches(project, where, batch=batch):
             if cancelled is not None and cancelled():
                 # Raised inside the writer's atomic write: the temporary file is removed and any
                 # earlier file of that name stays as it was.
                 raise ExportCancelled(f"{target}: export cancelled; nothing was written")
+            block = stored_block(rows) if stored_block is not None else None
+            if block is not None:
+                yield block
+                done += len(rows)
+                if progress:
+                    progress(done)
+                continue
             ids = [row[0] for row in rows]
             trail = _provenance(project, ids) if provenance else {}
             members = _origin_members(project, ids) if writer.wants_origin_member else {}
-            for sample_id, kind_name, source_id, content in rows:
+            for sample_id, kind_name, source_id, content, plain in rows:
+                if plain == 1 and stored_block is not None:
+                    yield content + b"\n"  # marked plain: no need to look (an edited row among them)
+                    continue
                 kind = KIND_BY_NAME[kind_name]
                 if kind not in writer.kinds:
                     skipped[kind_name] += 1

@@ -28,7 +28,7 @@ order (CQIA's ``task_type``, ``domain``, ``metadata``, ``answer_from``, ``human_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -126,6 +126,23 @@ def searchable_text(content: dict[str, Any]) -> str:
 def _as_kind(kind: Kind | str) -> Kind:
     # Kind(...) on a member costs a lookup per call; exporting a million samples notices.
     return kind if isinstance(kind, Kind) else Kind(kind)
+
+
+_PLAIN_KINDS = (Kind.INSTRUCTION, Kind.CODE)
+_ALPACA_KEY_LIST = list(ALPACA_FIELDS)
+
+
+def is_plain_alpaca(kind: Kind, content: Mapping[str, Any]) -> bool:
+    """True when the content is exactly ``{"instruction", "input", "output"}``, all text, in that
+    order, of a kind whose Alpaca record is its content: its stored JSON is then its Alpaca line."""
+    return (
+        kind in _PLAIN_KINDS
+        and type(content) is dict
+        and list(content) == _ALPACA_KEY_LIST
+        and type(content["instruction"]) is str
+        and type(content["input"]) is str
+        and type(content["output"]) is str
+    )
 
 
 def as_alpaca(kind: Kind | str, content: dict[str, Any]) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from app.formats.base import ExportItem, WriteOptions, Writer
-from app.formats.writers import finish, stored_alpaca_line, write_json_array, write_jsonl
+from app.formats.writers import finish, stored_alpaca_block, stored_alpaca_line, write_json_array, write_jsonl
 from app.records import as_alpaca
 
 LLAMA_FACTORY = {
@@ -52,6 +52,7 @@ WRITERS = [
         suffix=".jsonl",
         write=write_alpaca_jsonl,
         stored_line=stored_alpaca_line,
+        stored_block=stored_alpaca_block,
         llama_factory=LLAMA_FACTORY,
     ),
 ]

@@ -16,13 +16,13 @@ import contextlib
 import os
 import sys
 import tempfile
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
-from app.formats.base import ExportItem
+from app.formats.base import ExportItem, LineBlock
 from app.fsutil import atomic_write
 from app.records import Kind
 
@@ -186,16 +186,31 @@ def stored_alpaca_line(kind: Kind, data: bytes) -> bytes | None:
     return data + b"\n"
 
 
-def write_jsonl(path: Path, items: Iterable[ExportItem | bytes], build: Builder) -> int:
+def stored_alpaca_block(rows: Sequence[tuple[int, str, int | None, bytes, int | None]]) -> LineBlock | None:
+    """A batch's stored contents joined as its Alpaca lines when every row is marked ``stored_plain``
+    (checked when it was imported, cleared by any change since): no look at the rows at all."""
+    if {row[4] for row in rows} != {1}:
+        return None
+    return LineBlock(b"\n".join([row[3] for row in rows]) + b"\n", len(rows))
+
+
+def write_jsonl(path: Path, items: Iterable[ExportItem | bytes | LineBlock], build: Builder) -> int:
     """One JSON object per line, UTF-8, no ASCII escaping; returns the number of records.
 
-    An item may be a ready line (``bytes``, from :attr:`Writer.stored_line`), written as it is.
+    An item may be a ready line (``bytes``, from :attr:`Writer.stored_line`) or a block of them
+    (:attr:`Writer.stored_block`), written as it is.
     """
     count = 0
     chunk: list[bytes] = []
     append = chunk.append
     with open_export(path) as out:
         for item in items:
+            if type(item) is LineBlock:
+                out.write(b"".join(chunk))
+                chunk.clear()
+                out.write(item.data)
+                count += item.count
+                continue
             append(item if type(item) is bytes else _dumps(build(item), option=_NEWLINE))
             count += 1
             if len(chunk) >= _ROWS_PER_CHUNK:

@@ -178,6 +178,25 @@ def iter_sample_batches(
         last = rows[-1][0]
 
 
+def iter_export_batches(
+    project: Project, flt: SampleFilter = SampleFilter(), *, batch: int = 2000
+) -> Iterator[list[tuple[int, str, int | None, bytes, int | None]]]:
+    """As :func:`iter_content_batches`, each row with its ``stored_plain`` mark last (1: the stored
+    JSON is exactly an Alpaca record; see migration 0008)."""
+    where, params = where_clause(flt)
+    last = 0
+    while True:
+        rows = project.db.execute(
+            "SELECT s.id, s.kind, s.source_id, CAST(s.content AS BLOB), s.stored_plain FROM samples s"
+            f" WHERE {where} AND s.id > ? ORDER BY s.id LIMIT ?",
+            [*params, last, batch],
+        ).fetchall()
+        if not rows:
+            return
+        yield rows
+        last = rows[-1][0]
+
+
 def iter_content_batches(
     project: Project, flt: SampleFilter = SampleFilter(), *, batch: int = 2000
 ) -> Iterator[list[tuple[int, str, int | None, bytes]]]:
