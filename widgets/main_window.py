@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from app import backup, importer
 from app.packages.workpackage import open_project_file
+from app.quality import flags as quality_flags
 from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
 from widgets import settings
@@ -37,6 +38,7 @@ from widgets.language import add_language_menu
 from widgets.panes.base import PaneContext
 from widgets.panes.history import HistoryPanel
 from widgets.panes.registry import KindStack
+from widgets.quality import QualityPanel, install_quality_menu
 from widgets.sample_model import display_names
 from widgets.sample_table import SampleBrowser
 from widgets.shortcuts import CheatSheet, shortcuts
@@ -115,6 +117,7 @@ class MainWindow(QMainWindow):
         self.panes = KindStack(self)
         self.history = HistoryPanel(self)
         self.verdict_bar = VerdictBar(self)
+        self.quality = QualityPanel(self)
         self.details = QTabWidget(self)
         self.details.addTab(self.panes, self.tr("Sample"))
         self.details.addTab(self.history, self.tr("History and origin"))
@@ -122,6 +125,7 @@ class MainWindow(QMainWindow):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.details, 1)
+        column.addWidget(self.quality)
         column.addWidget(self.verdict_bar)
         self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
         self.splitter.addWidget(self.browser)
@@ -141,6 +145,9 @@ class MainWindow(QMainWindow):
         self.verdict_bar.rating_chosen.connect(self.rate)
         self.verdict_bar.verdict_chosen.connect(self.decide)
         self.verdict_bar.skip_requested.connect(self.skip)
+        self.quality.ignore_requested.connect(self.ignore_flag)
+        # The checks run on the text as it is typed: a fix clears its flag before the save.
+        self.panes.content_edited.connect(self.quality.show_content)
 
     def _bind_shortcuts(self) -> None:
         handlers = {
@@ -208,6 +215,7 @@ class MainWindow(QMainWindow):
             self._action(edit_menu, title, handler)
 
         self.team = install_team_menu(self)
+        self.quality_menu = install_quality_menu(self)
         add_language_menu(bar, self)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(help_menu, self.tr("&Keyboard shortcuts"), self.show_cheat_sheet)
@@ -300,6 +308,7 @@ class MainWindow(QMainWindow):
         self.panes.show_sample(sample, context)
         self.history.show_sample(sample, context)
         self.verdict_bar.show_sample(sample)
+        self.quality.show_sample(self.project, sample)
 
     def _context(self, sample: Sample) -> PaneContext:
         return PaneContext(
@@ -444,6 +453,13 @@ class MainWindow(QMainWindow):
         # Not while the person has an unsaved edit: a new draft must not replace what they type.
         if self.current is not None and self.current.id in sample_ids and self._pending is None:
             self._show(self.current.id)
+
+    def ignore_flag(self, flag: str) -> None:
+        """The reviewer says a QA flag is wrong for the current sample (recorded with their name)."""
+        if self.current is None or not self.save_pending():
+            return
+        sample_id = self.current.id
+        self._apply(lambda: quality_flags.ignore_flag(self.project, sample_id, flag))
 
     def _revert(self, version: int) -> None:
         if self.current is None or not self.save_pending():
