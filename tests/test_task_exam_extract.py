@@ -96,7 +96,10 @@ def test_subject_aliases_and_an_english_exam() -> None:
             dumps(GOOD | {"textbox_question": "Which statement about the passage is correct? A. autumn B. grass"}),
             "question is not taken from the exam text",
         ),
-        (dumps(GOOD | {"textbox_q_context": "这是一段模型编造的阅读材料，原文中并没有。"}), "reading passage is not taken"),
+        (
+            dumps(GOOD | {"textbox_q_context": "这是一段模型编造的阅读材料，原文中并没有。"}),
+            "reading passage is not taken",
+        ),
         (dumps(GOOD | {"textbox_q_instruction": "Read the passage and answer the question."}), "is in English"),
         (dumps(GOOD | {"textbox_answer_analysis": "The passage mentions grass, willows and swallows."}), "in English"),
     ],
@@ -106,14 +109,13 @@ def test_bad_answers_fail_clearly(answer: str, message: str) -> None:
         task.parse_answer(CONTENT, answer)
 
 
-def test_a_truncated_answer_is_repaired_or_refused() -> None:
+def test_a_truncated_answer_is_refused_a_sloppy_one_repaired() -> None:
     text = dumps(GOOD)
-    # Cut inside the last value: json_repair closes it, the subject is then not a known one.
-    with pytest.raises(ValueError, match="subject"):
-        task.parse_answer(CONTENT, text[: text.index('"语文"') + 2])
-    # Cut before the subject key: missing field.
-    with pytest.raises(ValueError, match="no 'subject'"):
-        task.parse_answer(CONTENT, text[: text.index('"subject"')])
+    for end in (text.index('"语文"') + 2, text.index('"subject"'), len(text) - 1):
+        with pytest.raises(ValueError, match="cut off"):
+            task.parse_answer(CONTENT, text[:end])
+    sloppy = text[:-1] + ",}"  # a trailing comma
+    assert task.parse_answer(CONTENT, sloppy) == GOOD
 
 
 def test_the_task_is_registered_chat_only() -> None:
@@ -125,13 +127,12 @@ def test_the_task_is_registered_chat_only() -> None:
 
 # --- end to end -------------------------------------------------------------------------------------
 
-RAW_2 = (
-    "下列各项中，属于我国第一部诗歌总集的是（　）\nA．《楚辞》\nB．《诗经》\nC．《乐府诗集》\nD．《全唐诗》\n答案：B"
-)
+QUESTION_2 = "下列各项中，属于我国第一部诗歌总集的是（　）\nA．《楚辞》\nB．《诗经》\nC．《乐府诗集》\nD．《全唐诗》"
+RAW_2 = QUESTION_2 + "\n答案：B"
 GOOD_2 = {
     "textbox_q_instruction": "请选出正确的一项。",
     "textbox_q_context": "",
-    "textbox_question": "下列各项中，属于我国第一部诗歌总集的是（　）\nA．《楚辞》\nB．《诗经》\nC．《乐府诗集》\nD．《全唐诗》",
+    "textbox_question": QUESTION_2,
     "textbox_answer": "B",
     "textbox_answer_analysis": "",
     "subject": "语文",
@@ -180,8 +181,10 @@ def test_raw_exam_text_is_extracted_reviewed_and_exported(tmp_path: Path) -> Non
     with Project.open(path) as project:
         failure = project.db.execute("SELECT error FROM job_items WHERE state = 'failed'").fetchone()[0]
         assert "unusable answer" in failure and "not a JSON dict" in failure
-        drafts = project.db.execute("SELECT id, sample_id FROM suggestions WHERE state = 'pending' ORDER BY id").fetchall()
-        assert [sample for _id, sample in drafts] == ids[:2]
+        drafts = project.db.execute(
+            "SELECT id, sample_id FROM suggestions WHERE state = 'pending' ORDER BY id"
+        ).fetchall()
+        assert sorted(sample for _id, sample in drafts) == ids[:2]
         for draft_id, _sample in drafts:
             actions.accept_suggestion(project, draft_id)
         first = query.get_samples(project, [ids[0]])[0]

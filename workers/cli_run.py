@@ -68,9 +68,15 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
     )
     run.add_argument("project", type=Path)
     run.add_argument(
-        "task_name", nargs="?", metavar="TASK", help=f"the task (default: translate): {', '.join(all_tasks())}"
+        "task_name",
+        nargs="?",
+        metavar="TASK",
+        help=f"the task (default: translate): {', '.join(all_tasks())}; or the pipeline kun",
     )
     run.add_argument("--task", dest="task_option", help=argparse.SUPPRESS)  # the old spelling, still taken
+    from workers import pipeline  # here: the pipeline module uses this one's helpers
+
+    pipeline.add_pipeline_options(run)
     run.add_argument("--provider", choices=("deepl", "openai"), help="the service (required for machine tasks)")
     run.add_argument(
         "--where", action="append", default=[], metavar="KEY=VALUE", help="which samples, as in `winnow export`"
@@ -283,6 +289,10 @@ def task_of(args: argparse.Namespace) -> Task:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from workers import pipeline
+
+    if (args.task_name or args.task_option) in pipeline.PIPELINES:
+        return pipeline.cmd_run_pipeline(args, args.task_name or args.task_option)
     if args.concurrency < 1:
         raise ProjectError("--concurrency must be at least 1")
     task = task_of(args)

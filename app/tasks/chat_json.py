@@ -40,7 +40,8 @@ def json_value(output: Any, *, expect: type = dict) -> Any:
 
     Tried in order: the whole text, the inside of a ```json fence, the span from the first opening
     bracket to the last closing one (prose around it), then ``json_repair`` on that span (a trailing
-    comma, single quotes, an answer cut off by max_tokens). ValueError if no such value is found.
+    comma, single quotes). An answer cut off by max_tokens is refused, not repaired: closing it would
+    pass half a field as whole. ValueError if no such value is found.
     """
     text = answer_text(output)
     opening, closing = ("{", "}") if expect is dict else ("[", "]")
@@ -60,6 +61,10 @@ def json_value(output: Any, *, expect: type = dict) -> Any:
             return value
     if start == -1:
         raise ValueError(f"the answer is not a JSON {expect.__name__}: {cut(text)!r}")
+    tail = text.rstrip().removesuffix("```").rstrip()
+    if not tail.endswith(("}", "]")):
+        # Repairing a cut-off answer would close it and pass half a field (or half a chat) as whole.
+        raise ValueError(f"the answer is cut off (the model stopped at its token limit?): …{text[-40:]!r}")
     try:
         value = json_repair.loads(text[start:])
     except Exception as error:  # json_repair raises little; its failure is this answer's failure
