@@ -170,7 +170,9 @@ def is_chinese(text: str) -> bool:
     if wide < 2 or not _CJK_RE.search(text):
         return False
     ascii_chars = len(text) - wide
-    return wide * 4 >= ascii_chars  # a CJK character carries ~4 ASCII characters' worth of text
+    # A CJK character carries ~4 ASCII characters' worth of text: a field at least a third Chinese by
+    # content counts (an answer with an English passage in it, not English with a Chinese term).
+    return wide * 8 >= ascii_chars
 
 
 _FENCE_BLOCK = re.compile(r"^[ \t]*(```|~~~)[^\n]*\n.*?^[ \t]*\1[ \t]*$", re.S | re.M)
@@ -348,6 +350,8 @@ def check_untranslated_english(field: Field, context: dict[str, Any]) -> list[Fi
     if not text.strip() or (not translation and not _FOUR_WORDS.search(text)):
         return []
     if translation:
+        if field.path.endswith("output") and context.get("asks_for_english"):
+            return []  # "translate into French": the output is rightly not Chinese
         if field.source and text.strip() == field.source.strip() and re.search("[A-Za-z]{3}", text):
             return [Finding(UNTRANSLATED_ENGLISH, field.path, -1, "is the source text, untranslated")]
         if not _CJK_RE.search(text):
@@ -499,7 +503,7 @@ _BRACKET_CHARS = frozenset(_PAIRS) | frozenset(_CLOSERS)
 _BRACKETS_RE = re.compile("[" + re.escape("".join(sorted(_BRACKET_CHARS))) + "]")
 # "1)", "a)", "一）" and "(1" enumerations, ":)" and ":(" smileys, and ’ as an apostrophe (don’t, 90’s).
 _NOT_A_BRACKET = re.compile(
-    r"(?:(?<=\s)|^)(?:[0-9A-Za-z]{1,2}|[一二三四五六七八九十]{1,2})[)）]|[:;][-]?[()]|(?<=[A-Za-z0-9])’|‘(?=\d\d)",
+    r"(?<![A-Za-z0-9(（\[])(?:[0-9A-Za-z]{1,2}|[一二三四五六七八九十]{1,2})[)）]|[:;][-]?[()]|(?<=[A-Za-z0-9])’|‘(?=\d\d)",
     re.M,
 )
 
@@ -698,6 +702,8 @@ def check_sample(kind: str, content: dict[str, Any]) -> list[Finding]:
     context: dict[str, Any] = {}
     if kind == "translation":
         context["target_started"] = any(f.text.strip() for f in sample_fields)
+        asks = f"{sample_fields[0].source or ''} {sample_fields[0].text}"
+        context["asks_for_english"] = bool(_ASKS_FOR_ENGLISH.search(asks))
     else:
         instruction = str(content.get("instruction") or content.get("textbox_q_instruction") or "")
         if not instruction and kind == "chat":
