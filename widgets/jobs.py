@@ -190,6 +190,9 @@ def task_title(task: Task) -> str:
     """The task's name in the menu, translated; a task not listed here shows its English title."""
     titles = {
         "translate": _tr("Translate into Chinese"),
+        "exam-extract": _tr("Extract the six exam fields"),
+        "self-instruct": _tr("Expand seed instructions (Self-Instruct)"),
+        "ccmc": _tr("Write a CCMC correction chat"),
     }
     return titles.get(task.name, task.display_name())
 
