@@ -44,6 +44,7 @@ from PySide6.QtWidgets import (
     QListWidget,
     QMainWindow,
     QProgressBar,
+    QProgressDialog,
     QPushButton,
     QScrollArea,
     QSpinBox,
@@ -56,7 +57,7 @@ from app.store import ProjectError, query
 from app.store.ops import Changes
 from app.tasks import Task, all_tasks, get_task
 from widgets.tasks import run_in_background
-from workers import cli_run, secrets
+from workers import cli_run, local_tasks, secrets
 from workers.engine import (
     MAX_BATCH_TEXTS,
     Budgets,
@@ -190,6 +191,7 @@ def task_title(task: Task) -> str:
     """The task's name in the menu, translated; a task not listed here shows its English title."""
     titles = {
         "translate": _tr("Translate into Chinese"),
+        "leetcode": _tr("LeetCode instructions from templates"),
         "exam-extract": _tr("Extract the six exam fields"),
         "self-instruct": _tr("Expand seed instructions (Self-Instruct)"),
         "ccmc": _tr("Write a CCMC correction chat"),
@@ -292,7 +294,13 @@ class RunDialog(QDialog):
         for box in (self.max_characters, self.max_tokens, self.max_cost):
             budgets.addWidget(box)
         form.addRow(self.tr("Budget:"), budgets)
+        # A local task (LeetCode templates) has no service, key or budget: only its seed.
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2_000_000_000)
+        self.seed.setToolTip(self.tr("The same seed gives the same task types and templates"))
+        form.addRow(self.tr("Seed:"), self.seed)
         form.addRow(self.tr("Estimate:"), self.estimate_label)
+        self._form, self._budgets = form, budgets
 
         self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
         self.start_button = self.buttons.addButton(self.tr("Start"), QDialogButtonBox.ButtonRole.AcceptRole)
@@ -311,7 +319,7 @@ class RunDialog(QDialog):
             combo.currentIndexChanged.connect(self._changed)
         for edit in (self.server_url, self.base_url, self.model):
             edit.textEdited.connect(self._changed)
-        for box in (self.concurrency, self.batch_texts, self.max_characters, self.max_tokens, self.max_cost):
+        for box in (self.concurrency, self.batch_texts, self.max_characters, self.max_tokens, self.max_cost, self.seed):
             box.valueChanged.connect(self._changed)
         self._task_changed()
         self._provider_changed()
@@ -340,14 +348,25 @@ class RunDialog(QDialog):
         deepl_item.setEnabled("translation" in task.styles)
         if "translation" not in task.styles and self.provider_name() == "deepl":
             self.provider.setCurrentIndex(self.provider.findData("openai"))
+        self._show_rows()
+
+    def is_local(self) -> bool:
+        return get_task(self.task.currentData()).local
+
+    def _show_rows(self) -> None:
+        """Only the rows the task and service use: a local task shows none of a service's."""
+        local, deepl = self.is_local(), self.provider_name() == "deepl"
+        service = (self.provider, self.key, self.key_note, self.concurrency, self._budgets)
+        rows = {**dict.fromkeys(service, not local), self.seed: local}
+        rows.update({self.server_url: deepl and not local, self.batch_texts: deepl and not local})
+        rows.update({self.base_url: not deepl and not local, self.model: not deepl and not local})
+        for field, shown in rows.items():
+            self._form.setRowVisible(field, shown)
 
     def _provider_changed(self, *_: object) -> None:
         name = self.provider_name()
         deepl = name == "deepl"
-        for widget in (self.server_url_label, self.server_url, self.batch_texts_label, self.batch_texts):
-            widget.setVisible(deepl)
-        for widget in (self.base_url_label, self.base_url, self.model_label, self.model):
-            widget.setVisible(not deepl)
+        self._show_rows()
         if not deepl:
             self.base_url.setText(PRESETS[name].base_url)
             self.model.setText(PRESETS[name].model)
@@ -414,8 +433,10 @@ class RunDialog(QDialog):
             return query.sample_ids(self._project, replace(self._filter, kind=kinds)) if kinds else []
         return query.sample_ids(self._project, query.SampleFilter(kind=task.kinds))
 
-    def build_spec(self) -> JobSpec:
+    def build_spec(self) -> JobSpec | local_tasks.LocalSpec:
         """The job as the dialog shows it; ProjectError (no key, no URL…) says what is missing."""
+        if self.is_local():
+            return local_tasks.LocalSpec(self.task.currentData(), self.sample_ids(), self.seed.value())
         settings = self.settings()
         return JobSpec(
             task=self.task.currentData(),
@@ -432,7 +453,7 @@ class RunDialog(QDialog):
             batch_texts=self.batch_texts.value(),
         )
 
-    def spec(self) -> JobSpec | None:
+    def spec(self) -> JobSpec | local_tasks.LocalSpec | None:
         """The job whose estimate is shown (None until it arrived)."""
         return self._spec if self._estimated is not None else None
 
@@ -454,15 +475,25 @@ class RunDialog(QDialog):
         self._spec = spec
         self.estimate_label.setText(self.tr("Estimating…"))
         estimator = self._estimator
+        if isinstance(spec, local_tasks.LocalSpec):
+            path = self._project.path
+            estimator = lambda spec: local_tasks.estimate_at(path, spec)  # noqa: E731 (its own connection)
         task = run_in_background(lambda *, progress, cancelled: estimator(spec))
         task.finished.connect(lambda estimate: self._show_estimate(generation, estimate))
         task.failed.connect(lambda message: self._estimate_failed(generation, message))
         self._task = task
 
-    def _show_estimate(self, generation: int, estimate: Estimate) -> None:
+    def _show_estimate(self, generation: int, estimate: Estimate | local_tasks.LocalEstimate) -> None:
         if generation != self._generation:
             return
         self._estimated = estimate
+        if isinstance(estimate, local_tasks.LocalEstimate):
+            text = self.tr("{problems} LeetCode problems among {samples} samples: {count} instruction samples to write")
+            self.estimate_label.setText(
+                text.format(problems=estimate.problems, samples=estimate.samples, count=estimate.implementations)
+            )
+            self.start_button.setEnabled(estimate.implementations > 0)
+            return
         self.estimate_label.setText(
             self.tr(
                 "{items} samples to send ({cached} answered from the cache, {skipped} skipped): "
@@ -827,8 +858,36 @@ class JobsController(QObject):
 
     def _start_from(self, dialog: RunDialog) -> None:
         spec = dialog.spec()
-        if spec is not None:
+        if isinstance(spec, local_tasks.LocalSpec):
+            self.start_local(spec)
+        elif spec is not None:
             self.start(spec)
+
+    def start_local(self, spec: local_tasks.LocalSpec) -> Any:
+        """Run a local task in the pool on its own connection, with a progress dialog that can cancel
+        it; its samples arrive as one undoable step. Returns the background task."""
+        progress = QProgressDialog(self.tr("Writing LeetCode instructions…"), self.tr("Cancel"), 0, 0, self.window)
+        progress.setMinimumDuration(500)  # STYLE.md: a progress dialog only for work over half a second
+        progress.setRange(0, max(len(spec.sample_ids), 1))
+        path = self.window.project.path
+        task = run_in_background(local_tasks.run_at, path, spec)
+        progress.canceled.connect(task.cancel)
+        task.progress.connect(progress.setValue)
+        task.finished.connect(self._local_done)
+        task.failed.connect(self._tell)
+        task.done.connect(progress.reset)
+        task.done.connect(progress.deleteLater)
+        return task
+
+    def _local_done(self, report: local_tasks.LocalReport) -> None:
+        if report.changes is not None:
+            after = getattr(self.window, "_after", None)
+            if after is not None:
+                after(report.changes)
+            else:
+                self.window.browser.refresh(report.changes)
+        text = self.tr("{created} LeetCode instruction samples written ({already} were already there)")
+        self._tell(text.format(created=report.created, already=report.already))
 
     def start(self, spec: JobSpec) -> None:
         """Start a job; :attr:`job_started` tells its id.

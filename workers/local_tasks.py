@@ -163,6 +163,12 @@ def run(
     return report
 
 
+def estimate_at(path: Path, spec: LocalSpec) -> LocalEstimate:
+    """:func:`estimate` on its own connection to the project file (a worker thread's)."""
+    with Project.open(path) as project:
+        return estimate(project, spec)
+
+
 def run_at(path: Path, spec: LocalSpec, **callbacks: Any) -> LocalReport:
     """:func:`run` on its own connection to the project file (a worker thread's)."""
     with Project.open(path) as project:

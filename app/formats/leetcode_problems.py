@@ -129,7 +129,8 @@ _BLOCKS = {"p", "div", "pre", "ul", "ol", "table", "tr", "h1", "h2", "h3", "h4",
 def description_text(description: str) -> str:
     """A problem description as plain text: LeetCode's HTML (doocs keeps it) turned into paragraphs,
     lists and preformatted examples; Markdown (or plain text) as it is, trimmed."""
-    if not _HTML.search(description):
+    # LeetCode's statements start with a tag (<p>); Markdown may show HTML in a code span or block.
+    if not (description.lstrip().startswith("<") and _HTML.search(description)):
         return description.strip()
     parser = _TextParser()
     parser.feed(description)
