@@ -94,7 +94,8 @@ def find_near_duplicates(
 
     report = DedupReport()
     started = time.perf_counter()
-    lsh = MinHashLSH(threshold=threshold, num_perm=num_perm)
+    # datasketch cannot band for 1.0 (fewer than two bands); the exact check applies the real threshold.
+    lsh = MinHashLSH(threshold=min(threshold, 0.95), num_perm=num_perm)
     template = MinHash(num_perm=num_perm, hashfunc=_hash32)
     kept_shingles = _ShingleCache(project)
     for rows in iter_content_batches(project, flt, batch=batch):

@@ -58,7 +58,8 @@ def to_simplified(
         raise ProjectError(f"unknown conversion {config!r}; one of {', '.join(script.CONFIGS)}")
     who = author or project.author
     report = NormalizeReport()
-    with operation(project, "to_simplified", "Traditional → Simplified") as op:
+    # The summary (with the count) is set at the end, for the undo menu.
+    with operation(project, "to_simplified") as op:
         stamp = now_iso()
         for rows in iter_content_batches(project, flt, batch=batch):
             if cancelled and cancelled():
