@@ -584,7 +584,7 @@ def _merge_sample(
             "batch_id": batch["id"],
             "sample_id": sample_id,
             "base_hash": entry["state_hash"],
-            "state": _canonical(returned).decode(),
+            "state": orjson.dumps(returned).decode(),
             "author": author,
             "history": orjson.dumps(history).decode(),
             "outcome": outcome,
@@ -650,7 +650,7 @@ def _open_conflict(
     ).fetchall()
     from_package = any(state_hash(orjson.loads(state)) == state_hash(current) for _, _, state in others)
     conflict_id = op.insert(
-        "conflicts", {"sample_id": sample_id, "base": _canonical(base).decode(), "opened_at": now_iso()}
+        "conflicts", {"sample_id": sample_id, "base": orjson.dumps(base).decode(), "opened_at": now_iso()}
     )
     if not from_package:
         last = op.conn.execute(
@@ -698,7 +698,7 @@ def _add_version(
             "sample_id": sample_id,
             "batch_id": batch_id,
             "author": author,
-            "state": _canonical(state).decode(),
+            "state": orjson.dumps(state).decode(),
         },
     )
 
