@@ -79,6 +79,8 @@ class QualityPanel(QFrame):
             item = self._rows.takeAt(0)
             widget = item.widget()
             if widget is not None:
+                widget.hide()
+                widget.setParent(None)  # out of findChildren() now, not after the next event loop pass
                 widget.deleteLater()
         for flag in shown:
             self._rows.addWidget(self._row(flag))
