@@ -9,6 +9,8 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QToolButton, QVBoxLayout, QWi
 
 from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
+from widgets.panes.drafts import DraftList
+from widgets.panes.principles import PRINCIPLES_KEY, PrinciplesChecklist, wants_checklist
 from widgets.text_fields import GrowingBrowser, ScrollForm, TextField, put_value
 
 
@@ -34,6 +36,10 @@ class InstructionPane(ReviewPane):
         self.output = TextField(min_lines=4)
         self.output_view = GrowingBrowser(min_height=80)
         self.output_view.hide()
+        # COIG's three principles, for the samples Self-Instruct expansion made.
+        self.principles = PrinciplesChecklist()
+        self.principles.hide()
+        self.principles.changed.connect(self._on_edited)
 
         output_header = QWidget()
         header = QHBoxLayout(output_header)
@@ -67,10 +73,16 @@ class InstructionPane(ReviewPane):
             output_header,
             self.output,
             self.output_view,
+            self.principles,
         ):
             self.form.add(widget)
         for field in (self.system, self.instruction, self.input, self.output):
             field.edited.connect(self._on_edited)
+        # Machine drafts of the fields (Kun's polished answer, a rewrite), under the fields, each with Take.
+        self.drafts = DraftList(self.content)
+        self.form.add(self.drafts)
+        self.suggestion_taken = self.drafts.taken
+        """A draft taken: its id and the whole content with it (forwarded by the KindStack)."""
 
     # ReviewPane ------------------------------------------------------------------------------
 
@@ -84,6 +96,9 @@ class InstructionPane(ReviewPane):
         self.input.set_value(content.get("input", ""))
         self.output.set_value(content.get("output", ""))
         self._show_history(content.get("history"))
+        self.drafts.show_drafts(context.suggestions)
+        self.principles.setVisible(wants_checklist(sample.subset, content))
+        self.principles.set_state(content.get(PRINCIPLES_KEY))
         if self.render_button.isChecked():
             self._set_rendered(True)
         self.form.verticalScrollBar().setValue(0)
@@ -101,6 +116,8 @@ class InstructionPane(ReviewPane):
                 new = [question.value(), answer.value()]
                 if new != parts[:2]:
                     history[index] = new + parts[2:]
+        if self.principles.touched() or PRINCIPLES_KEY in content:
+            content[PRINCIPLES_KEY] = self.principles.state()
         return content
 
     def focus_first_field(self) -> None:
