@@ -47,7 +47,10 @@ def test_the_run_dialog_runs_the_leetcode_task_without_a_service(qtbot, window: 
     assert not dialog.seed.isHidden()
     dialog.seed.setValue(3)
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=5000)
-    assert dialog.estimate_label.text() == "3 LeetCode problems among 3 samples: 9 instruction samples to write"
+    assert dialog.estimate_label.text() == (
+        "3 LeetCode problems among 3 samples: 9 instruction samples to write "
+        "(0 more were written before with this seed)"
+    )
 
     dialog.start_button.click()
     qtbot.waitUntil(lambda: len(generated(window.project)) == 9, timeout=5000)

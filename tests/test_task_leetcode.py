@@ -358,8 +358,12 @@ def test_a_cancelled_run_adds_nothing(project: Project) -> None:
 
 def test_the_estimate_counts_problems_and_implementations(project: Project) -> None:
     importer.import_file(project, DOOCS)
-    planned = local_tasks.estimate(project, local_tasks.LocalSpec("leetcode", query.sample_ids(project)))
-    assert (planned.samples, planned.problems, planned.implementations) == (3, 3, 9)
+    spec = local_tasks.LocalSpec("leetcode", query.sample_ids(project), seed=4)
+    planned = local_tasks.estimate(project, spec)
+    assert (planned.samples, planned.problems, planned.implementations, planned.to_write) == (3, 3, 9, 9)
+    local_tasks.run(project, spec)
+    again = local_tasks.estimate(project, local_tasks.LocalSpec("leetcode", query.sample_ids(project), seed=4))
+    assert (again.samples, again.problems, again.already, again.to_write) == (12, 3, 9, 0)
 
 
 # --- end to end: files → import → winnow run → exports ---------------------------------------------
@@ -446,5 +450,5 @@ def test_the_cli_needs_no_provider_and_reports_a_project_without_problems(
     path = loaded.path
     loaded.close()
     assert cli_run.main(["run", str(path), "leetcode", "--estimate"]) == 0
-    assert "estimate: 0 problems among 0 samples" in capsys.readouterr().out
+    assert "estimate: 0 problems among 0 samples, 0 language implementations" in capsys.readouterr().out
     assert cli_run.main(["run", str(path), "leetcode", "--where", "kind=instruction"]) == 0

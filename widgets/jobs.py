@@ -53,11 +53,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.kun_filters import KunSettings
 from app.store import ProjectError, query
 from app.store.ops import Changes
 from app.tasks import Task, all_tasks, get_task
 from widgets.tasks import run_in_background
-from workers import cli_run, local_tasks, secrets
+from workers import cli_run, local_tasks, pipeline, secrets
 from workers.engine import (
     MAX_BATCH_TEXTS,
     Budgets,
@@ -195,8 +196,18 @@ def task_title(task: Task) -> str:
         "exam-extract": _tr("Extract the six exam fields"),
         "self-instruct": _tr("Expand seed instructions (Self-Instruct)"),
         "ccmc": _tr("Write a CCMC correction chat"),
+        "kun-instruct": _tr("Kun: instruction back-translation"),
+        "kun-score": _tr("Kun: self-curation score"),
+        "kun-polish": _tr("Kun: answer polishing"),
+        "rewrite": _tr("Rewrite weak answers"),
+        "judge": _tr("Judge answers (1–5 with a rationale)"),
     }
     return titles.get(task.name, task.display_name())
+
+
+def pipeline_title(name: str) -> str:
+    titles = {"kun": _tr("Kun pipeline (instruction → score → polish, with filters)")}
+    return titles.get(name, pipeline.PIPELINE_TITLES.get(name, name))
 
 
 class RunDialog(QDialog):
@@ -231,6 +242,8 @@ class RunDialog(QDialog):
         for task in all_tasks().values():
             # Task titles are English in app/; the tr() of the known ones is in TASK_TITLES.
             self.task.addItem(task_title(task), task.name)
+        for name in pipeline.PIPELINES:  # several tasks in a row, each a job of its own
+            self.task.addItem(pipeline_title(name), name)
 
         self.scope = QComboBox()
         self.scope.addItem(self.tr("The selected samples ({count})").format(count=len(self._selection)), "selection")
@@ -343,15 +356,20 @@ class RunDialog(QDialog):
 
     def _task_changed(self, *_: object) -> None:
         """Offer only the services the task can use: DeepL cannot write a chat or an exam form."""
-        task = get_task(self.task.currentData())
+        task = self.current_task()
         deepl_item = self.provider.model().item(self.provider.findData("deepl"))
         deepl_item.setEnabled("translation" in task.styles)
         if "translation" not in task.styles and self.provider_name() == "deepl":
             self.provider.setCurrentIndex(self.provider.findData("openai"))
         self._show_rows()
 
+    def current_task(self) -> Task:
+        """The chosen task; for a pipeline its first step's (the samples it takes, the services it needs)."""
+        name = self.task.currentData()
+        return get_task(pipeline.PIPELINES[name][0] if name in pipeline.PIPELINES else name)
+
     def is_local(self) -> bool:
-        return get_task(self.task.currentData()).local
+        return self.current_task().local
 
     def _show_rows(self) -> None:
         """Only the rows the task and service use: a local task shows none of a service's."""
@@ -424,7 +442,7 @@ class RunDialog(QDialog):
         }
 
     def sample_ids(self) -> list[int]:
-        task = get_task(self.task.currentData())
+        task = self.current_task()
         scope = self.scope.currentData()
         if scope == "selection":
             return list(self._selection)
@@ -488,11 +506,13 @@ class RunDialog(QDialog):
             return
         self._estimated = estimate
         if isinstance(estimate, local_tasks.LocalEstimate):
-            text = self.tr("{problems} LeetCode problems among {samples} samples: {count} instruction samples to write")
-            self.estimate_label.setText(
-                text.format(problems=estimate.problems, samples=estimate.samples, count=estimate.implementations)
+            text = self.tr(
+                "{problems} LeetCode problems among {samples} samples: {count} instruction samples to write "
+                "({already} more were written before with this seed)"
             )
-            self.start_button.setEnabled(estimate.implementations > 0)
+            counts = {"problems": estimate.problems, "samples": estimate.samples, "already": estimate.already}
+            self.estimate_label.setText(text.format(count=estimate.to_write, **counts))
+            self.start_button.setEnabled(estimate.to_write > 0)
             return
         self.estimate_label.setText(
             self.tr(
@@ -843,7 +863,9 @@ class JobsController(QObject):
             self.window.project,
             selection=selection,
             sample_filter=browser.filter(),
-            estimator=engine.estimate,
+            estimator=lambda spec: (
+                pipeline.estimate_kun(engine, spec) if spec.task in pipeline.PIPELINES else engine.estimate(spec)
+            ),
             parent=self.window,
         )
         dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
@@ -860,8 +882,48 @@ class JobsController(QObject):
         spec = dialog.spec()
         if isinstance(spec, local_tasks.LocalSpec):
             self.start_local(spec)
+        elif spec is not None and spec.task in pipeline.PIPELINES:
+            self.start_pipeline(spec)
         elif spec is not None:
             self.start(spec)
+
+    def start_pipeline(self, spec: JobSpec, settings: KunSettings | None = None) -> Any:
+        """Run the Kun pipeline: its steps are jobs of this engine, shown in the jobs panel as they
+        start (their events make the rows). The pipeline waits for each job on a pool thread; when it
+        ends, the views are refreshed (it took drafts and set flags on its own connection). Returns
+        the background task."""
+        engine = self.engine()
+        self.dock.show()
+        self.dock.raise_()
+
+        def run(*, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> pipeline.PipelineReport:
+            try:
+                return pipeline.run_kun(engine, spec, settings)
+            except USER_ERRORS as error:
+                raise ProjectError(secrets.redact(_message(error))) from None
+
+        task = run_in_background(run)
+        task.finished.connect(lambda report: self._pipeline_done(spec, report))
+        task.failed.connect(self._tell)
+        self.pipeline_task = task
+        return task
+
+    def _pipeline_done(self, spec: JobSpec, report: pipeline.PipelineReport) -> None:
+        changes = Changes(
+            "kun_pipeline", sample_ids=set(spec.sample_ids), tables={"samples", "suggestions", "sample_flags"}
+        )
+        after = getattr(self.window, "_after", None)
+        if after is not None:
+            after(changes)
+        else:
+            self.window.browser.refresh(changes)
+        if report.state == "done":
+            text = self.tr("Kun pipeline: {passed} samples ready for review; {aside} set aside by the filters")
+            self._tell(text.format(passed=len(report.passed), aside=sum(step.flagged for step in report.steps)))
+        else:
+            self._tell(
+                self.tr("Kun pipeline stopped: {message}; run it again to continue").format(message=report.message)
+            )
 
     def start_local(self, spec: local_tasks.LocalSpec) -> Any:
         """Run a local task in the pool on its own connection, with a progress dialog that can cancel

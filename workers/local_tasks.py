@@ -21,6 +21,7 @@ from typing import Any
 
 import orjson
 
+from app.formats.leetcode_problems import problem_key
 from app.records import Kind
 from app.store import Project, ProjectError, actions, query
 from app.store.ops import Changes
@@ -49,6 +50,12 @@ class LocalEstimate:
     problems: int
     implementations: int
     """The samples a first run with a new seed writes (one per language implementation)."""
+    already: int = 0
+    """Of those, the ones generated before with the same seed (a run skips them)."""
+
+    @property
+    def to_write(self) -> int:
+        return self.implementations - self.already
 
 
 @dataclass
@@ -93,12 +100,16 @@ def _contents(project: Project, ids: Sequence[int]) -> Iterator[tuple[int, dict[
 
 def estimate(project: Project, spec: LocalSpec) -> LocalEstimate:
     _task(spec.task)
-    problems = implementations = 0
+    seen = _generated_before(project)
+    problems = implementations = already = 0
     for _, content in _contents(project, spec.sample_ids):
         if leetcode.is_problem(content):
             problems += 1
-            implementations += len(content["problem"].get("solutions") or ())
-    return LocalEstimate(len(spec.sample_ids), problems, implementations)
+            count = len(content["problem"].get("solutions") or ())
+            implementations += count
+            key = problem_key(content["problem"])
+            already += sum((key, index, spec.seed) in seen for index in range(count))
+    return LocalEstimate(len(spec.sample_ids), problems, implementations, already)
 
 
 def _generated_before(project: Project) -> set[tuple[str, int, int]]:
@@ -188,7 +199,8 @@ def cli_run(args: Any, task: Task) -> int:
         planned = estimate(project, spec)
         print(
             f"estimate: {planned.problems} problems among {planned.samples} samples, "
-            f"{planned.implementations} language implementations (seed {spec.seed}); no service, no cost"
+            f"{planned.implementations} language implementations, {planned.already} of them generated before "
+            f"with seed {spec.seed}; no service, no cost"
         )
         if args.estimate or not ids:
             return 0
