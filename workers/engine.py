@@ -248,6 +248,10 @@ Event = ItemDone | ItemFailed | JobProgress | JobStateChanged
 # --------------------------------------------------------------------------------------------------
 
 
+RAMP_UP_SECONDS = 0.0015
+"""Pause between starting one worker and the next when a job starts (64 workers: a quarter second)."""
+
+
 def request_style(provider: Provider) -> Style:
     """DeepL takes texts to translate; every other provider is an OpenAI-compatible chat model."""
     return "translation" if provider.name == "deepl" else "chat"
@@ -710,7 +714,7 @@ class JobEngine:
             # that is ever read ahead of the network.
             slots = threading.Semaphore(run.concurrency * 2)
             with ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix=f"winnow-job{job_id}") as pool:
-                last = 0
+                last = started = 0
                 while not run.stop.is_set():
                     batch = self._writer.call(lambda p, after=last: _pending_items(p, job_id, after, run.task))
                     if not batch:
@@ -736,6 +740,12 @@ class JobEngine:
                         pool.submit(work, run, unit if run.batched else unit[0]).add_done_callback(
                             lambda _f, ids=unit_ids: self._slot_freed(run, slots, ids)
                         )
+                        started += 1
+                        if started < run.concurrency:
+                            # Start the workers one by one, not all in the same instant: a burst of
+                            # dozens of new threads each building its first request holds the GIL
+                            # for long enough to freeze the window for a moment.
+                            time.sleep(RAMP_UP_SECONDS)
             if run.stop_state is not None:
                 state, message = run.stop_state, run.stop_message
             else:

@@ -20,6 +20,7 @@ from typing import Any
 import deepl
 import deepl.http_client
 import requests
+import requests.adapters
 
 from workers.providers.base import (
     AuthenticationFailed,
@@ -41,6 +42,10 @@ MAX_TEXTS = 50
 _REQUEST_DEFAULTS = TranslationRequest(texts=())
 
 
+MAX_CONNECTIONS = 64
+"""Connections kept open to the DeepL server: the most requests a job has in flight at once."""
+
+
 class _SingleAttemptHttpClient(deepl.http_client.HttpClient):
     """The library's HTTP client with one attempt per call and our timeout.
 
@@ -54,6 +59,11 @@ class _SingleAttemptHttpClient(deepl.http_client.HttpClient):
         super().__init__(send_platform_info=False)
         self._timeout = timeout
         self._last = threading.local()
+        # requests keeps 10 connections per host by default: with more requests in flight, the
+        # rest would open a new connection for each request and throw it away after.
+        adapter = requests.adapters.HTTPAdapter(pool_maxsize=MAX_CONNECTIONS)
+        self._session.mount("https://", adapter)
+        self._session.mount("http://", adapter)
 
     def _remember_retry_after(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last.retry_after = response.headers.get("Retry-After") if response.status_code == 429 else None
