@@ -1,0 +1,190 @@
+"""The Team menu's dialogs (pytest-qt), and the whole team flow end to end: a lead assigns to two
+annotators with overlap and sends packages, each annotator works in their package in the review
+window, the lead merges both, adjudicates the conflict hunk by hunk, and exports JSON Lines."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from app import exporter
+from app.packages import adjudication, assign, workpackage
+from app.store import Project, query
+from tests.package_helpers import dump, lead_project
+from widgets.adjudication import AdjudicationDialog
+from widgets.main_window import MainWindow
+from widgets.team import AssignDialog
+
+
+@pytest.fixture
+def lead(tmp_path: Path, samples_dir: Path):
+    with lead_project(tmp_path / "lead.winnow", samples_dir) as project:
+        yield project
+
+
+def open_window(qtbot, project: Project) -> MainWindow:
+    window = MainWindow(project)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    return window
+
+
+def send(qtbot, dialog: AssignDialog, folder: Path) -> None:
+    task = dialog.export_selected(folder)
+    assert task is not None
+    with qtbot.waitSignal(task.done, timeout=20_000):
+        pass
+
+
+def test_assign_dialog_assigns_and_sends_packages(qtbot, lead: Project, tmp_path: Path) -> None:
+    dialog = AssignDialog(lead, query.SampleFilter())
+    qtbot.addWidget(dialog)
+    changed = []
+    dialog.changed.connect(changed.append)
+    assert "21 samples" in dialog.scope.text()
+    dialog.annotators.setText("张三，李四")  # a full-width comma, as a Chinese keyboard types it
+    dialog.overlap.setValue(20)
+    dialog.assign_button.click()
+    assert dialog.table.rowCount() == 2
+    assert [dialog.table.item(r, 1).text() for r in range(2)] == ["张三", "李四"]
+    assert len(dialog.selected_batch_ids()) == 2
+    assert changed and changed[0].name == "assign_batches"
+    send(qtbot, dialog, tmp_path)
+    assert sorted(p.name for p in tmp_path.glob("*.winnowpkg")) == ["a1-张三-1.winnowpkg", "a1-李四-1.winnowpkg"]
+    assert [dialog.table.item(r, 2).text() for r in range(2)] == ["exported", "exported"]
+    assert "a1-张三-1.winnowpkg" in dialog.message.text()
+
+
+def test_assign_dialog_says_what_is_wrong(qtbot, lead: Project) -> None:
+    dialog = AssignDialog(lead, query.SampleFilter())
+    qtbot.addWidget(dialog)
+    dialog.annotators.setText("alice")
+    dialog.overlap.setValue(10)
+    dialog.assign_button.click()
+    assert "at least two annotators" in dialog.message.text()
+    assert dialog.table.rowCount() == 0
+    dialog.export_button.click()
+
+
+def test_a_refused_package_is_reported_and_changes_nothing(qtbot, lead: Project, tmp_path: Path, monkeypatch) -> None:
+    window = open_window(qtbot, lead)
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda _parent, title, text: shown.append((title, text)))
+    bad = tmp_path / "坏的.winnowpkg"
+    bad.write_bytes(b"SQLite format 3\x00" + b"\x00" * 500)
+    before = dump(lead)
+    task = window.team.merge([bad])
+    with qtbot.waitSignal(task.done, timeout=20_000):
+        pass
+    assert shown and shown[0][0] == "Some packages were refused"
+    assert "坏的.winnowpkg: refused: the work package is damaged" in shown[0][1]
+    assert dump(lead) == before
+    window.close()
+
+
+def test_adjudication_view_picks_hunks_and_resolves(qtbot, lead: Project, tmp_path: Path) -> None:
+    assign.assign_batches(lead, query.sample_ids(lead), ["alice", "bob"], overlap=0.2, seed=2)
+    paths = {
+        b["annotator"]: workpackage.export_package(lead, b["id"], tmp_path / b["name"]).path
+        for b in assign.batches(lead)
+    }
+    sample_id = lead.db.execute("SELECT min(sample_id) FROM batch_samples WHERE shared = 1").fetchone()[0]
+    base = query.get_sample(lead, sample_id).content
+    from app.store import actions
+
+    for who, change in (
+        ("alice", {"output": "甲：" + base["output"]}),
+        ("bob", {"instruction": base["instruction"] + "（乙）"}),
+    ):
+        with workpackage.open_project_file(paths[who]) as work:
+            actions.edit_content(work, sample_id, {**base, **change})
+    workpackage.merge_packages(lead, paths.values())
+
+    dialog = AdjudicationDialog(lead)
+    qtbot.addWidget(dialog)
+    resolved = []
+    dialog.resolved.connect(resolved.append)
+    assert dialog.queue.count() == 1
+    assert [c.hunk for c in dialog.choosers] == [0, 1]  # instruction, output
+    assert "alice" in dialog.version_a.currentText() and "bob" in dialog.version_b.currentText()
+    dialog.choosers[0].choose("b")  # bob's instruction
+    dialog.choosers[1].choose("a")  # alice's output
+    assert "（乙）" in dialog.preview.toPlainText() and "甲：" in dialog.preview.toPlainText()
+    dialog.all_b.click()
+    assert all(c.side() == "b" for c in dialog.choosers)
+    dialog.choosers[1].choose("a")
+    dialog.resolve_button.click()
+    assert len(resolved) == 1 and sample_id in resolved[0].sample_ids
+    content = query.get_sample(lead, sample_id).content
+    assert content["instruction"].endswith("（乙）") and content["output"].startswith("甲：")
+    assert dialog.queue.count() == 0 and not dialog.resolve_button.isEnabled()
+    assert "Nothing waits" in dialog.heading.text()
+
+
+def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch) -> None:
+    # The lead assigns everything to two annotators, a fifth of it to both, and sends the packages.
+    lead_window = open_window(qtbot, lead)
+    dialog = lead_window.team.assign()
+    dialog.annotators.setText("alice, bob")
+    dialog.overlap.setValue(20)
+    dialog.assign_button.click()
+    outbox = tmp_path / "outbox"
+    outbox.mkdir()
+    send(qtbot, dialog, outbox)
+    dialog.close()
+    shared = sorted(r[0] for r in lead.db.execute("SELECT DISTINCT sample_id FROM batch_samples WHERE shared = 1"))
+    assert len(shared) == 4
+    conflicted, agreed = shared[0], shared[1]
+
+    # Each annotator opens their package in their own Winnow and works in the review window.
+    for who, suffix in (("alice", "（甲）"), ("bob", "（乙）")):
+        package = outbox / f"a1-{who}-1.winnowpkg"
+        window = open_window(qtbot, Project.create(tmp_path / f"{who}-scratch.winnow"))
+        assert window.open_project(package)
+        assert window.project.author == who
+        # the same edit and label on one shared sample; different ones on the other
+        for sample_id, text, label in ((conflicted, suffix, 1 if who == "alice" else 2), (agreed, "（同）", 1)):
+            assert window.browser.select_sample(sample_id)
+            content = dict(window.current.content)
+            content["output"] += text
+            window.panes.content_edited.emit(content)  # what the pane does as the person types
+            window.decide_label(label)  # saves the edit, then the decision
+        window.close()
+        window.project.close()
+
+    # The lead merges both packages in the background; one sample waits for adjudication.
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.No)
+    task = lead_window.team.merge(sorted(outbox.glob("*.winnowpkg")))
+    with qtbot.waitSignal(task.done, timeout=20_000):
+        pass
+    assert adjudication.open_count(lead) == 1
+    assert query.get_sample(lead, agreed).content["output"].endswith("（同）")
+    reviews = lead.db.execute("SELECT reviewer, label FROM reviews WHERE sample_id = ? ORDER BY reviewer", [agreed])
+    assert reviews.fetchall() == [("alice", 1), ("bob", 1)]
+    authors = {r["author"] for r in query.revisions(lead, agreed)}
+    assert authors & {"alice", "bob"}
+
+    # The lead adjudicates: bob's wording, alice's label.
+    lead_window.team.update_actions()
+    assert lead_window.team.adjudicate_action.text() == "A&djudicate (1 waiting)…"
+    judge = lead_window.team.adjudicate()
+    judge.choose_all("b")
+    judge.field_choices["label"].setCurrentIndex(judge.field_choices["label"].findData("a"))
+    assert judge.resolve()
+    judge.close()
+    final = query.get_sample(lead, conflicted)
+    assert final.content["output"].endswith("（乙）") and final.label == 1
+
+    # And exports the dataset.
+    out = tmp_path / "release.jsonl"
+    report = exporter.export(lead, out, format_name="alpaca-jsonl", dataset_info=False)
+    assert report.written == 21
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert sum(r["output"].endswith("（乙）") for r in records) == 1
+    assert sum(r["output"].endswith("（同）") for r in records) == 1
+    assert not any(r["output"].endswith("（甲）") for r in records)
+    lead_window.close()
