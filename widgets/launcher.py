@@ -2,9 +2,9 @@
 
 Qt is imported only for the GUI, so ``winnow import …`` runs on a server without a display.
 
-Two options of the program itself, before anything else: ``--self-test`` checks this copy of Winnow
-(:mod:`widgets.selftest`; what the installers' smoke test runs) and ``--portable`` keeps settings and
-data beside the program (:mod:`app.paths`).
+Options of the program itself, before anything else: ``--self-test`` checks this copy of Winnow
+(:mod:`widgets.selftest`; what the installers' smoke test runs), ``--portable`` keeps settings and
+data beside the program, ``--paths`` prints where they are (:mod:`app.paths`).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def wants_gui(argv: Sequence[str]) -> bool:
 
 SELF_TEST = "--self-test"
 PORTABLE = "--portable"
+PATHS = "--paths"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -43,6 +44,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from widgets.selftest import run_self_test
 
         return run_self_test()
+    if args == [PATHS]:
+        from app import paths
+
+        print(f"settings: {paths.config_dir()}\ndata: {paths.data_dir()}\nportable: {paths.portable()}")
+        return 0
     # Machine jobs live in workers/, which app/ may not import: dispatch them here.
     from workers import cli_run
 
