@@ -249,7 +249,7 @@ Event = ItemDone | ItemFailed | JobProgress | JobStateChanged
 
 
 RAMP_UP_SECONDS = 0.0015
-"""Pause between starting one worker and the next when a job starts (64 workers: a quarter second)."""
+"""Pause between starting one worker and the next when a job starts (64 workers: a tenth of a second)."""
 
 
 def request_style(provider: Provider) -> Style:
