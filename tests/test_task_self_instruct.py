@@ -281,3 +281,47 @@ def test_seeds_expand_into_reviewed_and_exported_samples(tmp_path: Path, samples
     records = json.loads(out.read_text(encoding="utf-8"))
     assert sorted(r["instruction"] for r in records) == sorted(n["instruction"] for n in NEW[:2])
     assert all(set(r) == {"instruction", "input", "output"} for r in records)  # the checklist stays home
+
+
+def test_the_batch_path_shows_the_same_examples_and_adds_the_samples(tmp_path: Path, write_jsonl) -> None:
+    from workers import batch
+
+    path = tmp_path / "batch.winnow"
+    seeds = [SEED, *({"instruction": n["instruction"], "input": "", "output": n["output"]} for n in NEW[:2])]
+    with Project.create(path) as project:
+        importer.import_file(project, write_jsonl("seeds.jsonl", seeds))
+        ids = query.sample_ids(project, query.SampleFilter())
+        expected = {s.id: task.add_examples(project, ids, s.id, s.content) for s in query.get_samples(project, ids)}
+    written = batch.write_batch_file(path, batch.BatchSpec("self-instruct", ids, "qwen-7b"), tmp_path / "in.jsonl")
+    lines = [json.loads(line) for line in written.path.read_text(encoding="utf-8").splitlines()]
+    assert len(lines) == 3
+    out = []
+    for n, line in enumerate(lines):
+        shown = json.loads(line["body"]["messages"][-1]["content"])
+        assert len(shown) == 3  # the seed and the two other seeds of the job
+        (sample_id,) = [i for i, c in expected.items() if c["instruction"] == shown[0]["instruction"]]
+        assert shown[1:] == expected[sample_id][task.EXAMPLES_KEY]
+        new = {"instruction": f"第{n + 1}条：如何在生活中做到诚实守信？", "input": "", "output": "说到做到，不撒谎。"}
+        body = {
+            "id": f"c{n}",
+            "object": "chat.completion",
+            "created": 1,
+            "model": "qwen-7b",
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {"role": "assistant", "content": dumps({"samples": [new]})},
+                    "finish_reason": "stop",
+                }
+            ],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
+        }
+        out.append({"id": f"b{n}", "custom_id": line["custom_id"], "response": {"status_code": 200, "body": body}})
+    results = tmp_path / "out.jsonl"
+    results.write_text("\n".join(dumps(line) for line in out) + "\n", encoding="utf-8")
+    report = batch.ingest_results(path, results)
+    assert (report.done, report.failed) == (3, 0)
+    with Project.open(path) as project:
+        made = query.get_samples(project, query.sample_ids(project, query.SampleFilter(subset=("self-instruct",))))
+    # The answers to the other two seeds are near-copies of the first one added: screened out.
+    assert len(made) == 1 and made[0].content["instruction"].endswith("如何在生活中做到诚实守信？")

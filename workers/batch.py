@@ -211,6 +211,8 @@ def write_batch_file(project_path: str | Path, spec: BatchSpec, out_path: str | 
                     if state != "pending":
                         continue
                     item = _Item(item_id, sample_id, orjson.loads(content_json))
+                    if task.context is not None:  # e.g. Self-Instruct's in-context examples from the job
+                        item.content = task.context(project, ids, sample_id, item.content)
                     try:
                         request = to_request(task.build(item.content, "chat", prompt))
                     except ValueError as error:
@@ -440,6 +442,9 @@ def _ingest_line(
         report.already += 1
         return None
     item = _Item(item_id, sample_id, orjson.loads(content))
+    if run.task.context is not None:  # the content the request was built from (see write_batch)
+        pool = [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
+        item.content = run.task.context(project, pool, sample_id, item.content)
     body, error = _completion(line)
     result = None
     if body is not None:
