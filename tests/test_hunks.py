@@ -1,0 +1,58 @@
+"""Hunk-by-hunk merging (app.packages.hunks): pure, so checked exhaustively with hypothesis."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from app.packages.hunks import WHOLE, content_hunks, hunk_count, merge_content, merge_text, text_pieces
+
+# Chinese, punctuation of both widths, a newline: what the texts are made of.
+texts = st.text(alphabet="天气很好今日我们去公园。，！？abc \n", max_size=40)
+
+
+@given(texts, texts)
+def test_picking_every_hunk_from_one_side_gives_that_side(a: str, b: str) -> None:
+    pieces = text_pieces(a, b)
+    hunks = [p.hunk for p in pieces if not p.same]
+    assert hunks == list(range(len(hunks)))
+    assert merge_text(pieces, {}) == a
+    assert merge_text(pieces, dict.fromkeys(hunks, "b")) == b
+    assert "".join(p.a for p in pieces) == a and "".join(p.b for p in pieces) == b
+
+
+@given(texts, texts, st.data())
+def test_any_picks_take_each_hunk_from_the_side_picked(a: str, b: str, data: st.DataObject) -> None:
+    pieces = text_pieces(a, b)
+    picks = {p.hunk: data.draw(st.sampled_from(["a", "b"])) for p in pieces if not p.same}
+    merged = merge_text(pieces, picks)
+    assert merged == "".join(p.a if p.same or picks[p.hunk] == "a" else p.b for p in pieces)
+
+
+def test_nearby_changes_are_one_hunk_and_far_ones_two() -> None:
+    pieces = text_pieces("今天天气很好。我们去公园。", "今天天气不错。我们去公园玩吧。")
+    assert [(p.a, p.b) for p in pieces if not p.same] == [("很好", "不错"), ("", "玩吧")]
+    # 改了变: one unchanged character between two changes is not a hunk of its own
+    assert len([p for p in text_pieces("甲乙丙", "子乙丑") if not p.same]) == 1
+
+
+def test_content_is_compared_field_by_field() -> None:
+    a = {"instruction": "把句子翻译成英文。", "input": "今天天气很好。", "output": "Nice weather."}
+    b = {"instruction": "把句子翻译成英语。", "input": "今天天气很好。", "output": "Nice weather today."}
+    fields = content_hunks(a, b)
+    assert [f.name for f in fields] == ["instruction", "output"]
+    assert hunk_count(a, b) == 2
+    assert merge_content(a, b, {0: "b"}) == {**a, "instruction": "把句子翻译成英语。"}
+    assert merge_content(a, b, {1: "b"}) == {**a, "output": "Nice weather today."}
+
+
+def test_nested_content_and_a_changed_shape() -> None:
+    a = {"messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"}]}
+    b = {"messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "你好呀！"}]}
+    (field,) = content_hunks(a, b)
+    assert field.path == ("messages", 1, "content") and field.name == "messages.1.content"
+    assert merge_content(a, b, {field.hunks[0].hunk: "b"}) == b
+    longer = {"messages": [*b["messages"], {"role": "user", "content": "再见"}]}
+    (whole,) = content_hunks(a, longer)
+    assert whole.path == WHOLE
+    assert merge_content(a, longer, {0: "b"}) == longer and merge_content(a, longer, {}) == a
