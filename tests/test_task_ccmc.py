@@ -253,3 +253,22 @@ def test_knowledge_to_reviewed_ccmc_export(tmp_path: Path) -> None:
         (back,) = query.get_samples(again, query.sample_ids(again, query.SampleFilter()))
         assert back.content["messages"] == chat.content["messages"]
         assert back.content["knowledge"] == ENTRY
+
+
+def test_the_command_line_runs_ccmc(tmp_path: Path, monkeypatch, capsys) -> None:
+    from workers import cli_run
+
+    source = tmp_path / "knowledge.jsonl"
+    source.write_text(dumps(ENTRY) + "\n" + dumps(OTHER) + "\n", encoding="utf-8")
+    path = tmp_path / "cli.winnow"
+    with Project.create(path) as project:
+        importer.import_file(project, source, subset="知识")
+    with FakeOpenAI() as server:
+        server.responder = _responder
+        monkeypatch.setenv("WINNOW_OPENAI_KEY", server.key)
+        common = [str(path), "ccmc", "--provider", "openai", "--base-url", server.base_url, "--model", "test-model"]
+        assert cli_run.main(["run", *common, "--where", "subset=知识", "--estimate"]) == cli_run.EXIT_OK
+        assert "estimate: 2 samples" in capsys.readouterr().out
+        # The four-round answer fails its item; the exit status says so.
+        assert cli_run.main(["run", *common, "--where", "subset=知识"]) == cli_run.EXIT_ITEMS_FAILED
+        assert "1 done, 1 failed" in capsys.readouterr().out
