@@ -32,6 +32,7 @@ from app.packages.workpackage import open_project_file
 from app.quality import flags as quality_flags
 from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
+from app.tasks.cqia import latest_judgement
 from widgets import settings
 from widgets.jobs import install_jobs
 from widgets.language import add_language_menu
@@ -145,6 +146,7 @@ class MainWindow(QMainWindow):
         self.verdict_bar.rating_chosen.connect(self.rate)
         self.verdict_bar.verdict_chosen.connect(self.decide)
         self.verdict_bar.skip_requested.connect(self.skip)
+        self.verdict_bar.judgement_taken.connect(self._take_judgement)
         self.quality.ignore_requested.connect(self.ignore_flag)
         # The checks run on the text as it is typed: a fix clears its flag before the save.
         self.panes.content_edited.connect(self.quality.show_content)
@@ -309,6 +311,7 @@ class MainWindow(QMainWindow):
         self.panes.show_sample(sample, context)
         self.history.show_sample(sample, context)
         self.verdict_bar.show_sample(sample)
+        self.verdict_bar.show_judgement(latest_judgement(context.suggestions))
         self.quality.show_sample(self.project, sample)
 
     def _context(self, sample: Sample) -> PaneContext:
@@ -447,6 +450,12 @@ class MainWindow(QMainWindow):
         )
         whole = content == actions.draft_applied(self.project, self.current.id, draft)
         self._apply(lambda: actions.accept_suggestion(self.project, suggestion_id, edited=None if whole else content))
+
+    def _take_judgement(self, suggestion_id: int) -> None:
+        """The reviewer took a machine judge's score as the sample's rating (content untouched)."""
+        if self.current is None or not self.save_pending():
+            return
+        self._apply(lambda: actions.accept_suggestion(self.project, suggestion_id))
 
     def refresh_after_machine_work(self, sample_ids: list[int]) -> None:
         """Machine drafts arrived for these samples (a jobs-panel batch, at most ~20 a second)."""

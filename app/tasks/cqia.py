@@ -171,6 +171,16 @@ def parse_judgement(output: Any, *, verdict: bool) -> dict[str, Any]:
     return judgement
 
 
+def latest_judgement(suggestions: list[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The judgement to show beside a sample's rating: its newest judge draft not dismissed (pending
+    or taken), of ``query.suggestions`` (oldest first); None when there is none."""
+    for suggestion in reversed(suggestions):
+        content = suggestion.get("content")
+        if isinstance(content, Mapping) and JUDGEMENT_KEY in content and suggestion.get("state") != "dismissed":
+            return suggestion
+    return None
+
+
 def chat_usage(call: ChatCall, completion_tokens: int) -> Usage:
     prompt_tokens = sum(count_tokens(text) + _MESSAGE_OVERHEAD for _role, text in call.messages)
     return Usage(tokens=prompt_tokens + completion_tokens)

@@ -53,8 +53,9 @@ class KindStack(QStackedWidget):
         if pane is None:
             pane = self._panes[kind] = pane_for_kind(kind)(self)
             pane.content_edited.connect(self.content_edited)
-            if isinstance(pane, TranslationPane):
-                pane.suggestion_taken.connect(self.suggestion_taken)
+            taken = getattr(pane, "suggestion_taken", None)  # panes that show machine drafts
+            if taken is not None:
+                taken.connect(self.suggestion_taken)
             self.addWidget(pane)
         return pane
 

@@ -1,0 +1,137 @@
+"""The Kun pipeline and the judge in the window: the Run dialog offers the pipeline, its steps run as
+jobs in the jobs panel, and the review pane shows the polished answer as a draft beside the raw
+passage and the judge's score with its rationale beside the person's rating."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import keyring
+import keyring.backends.fail
+import pytest
+
+from app import importer
+from app.store import Project, query
+from tests.servers import FakeOpenAI
+from tests.test_kun_pipeline import PASSAGES, POLISHED, _which, kun_responder
+from widgets.main_window import MainWindow
+from workers.engine import JobEngine, JobSpec, RetryPolicy
+from workers.pipeline import run_kun
+from workers.providers.openai_provider import OpenAIProvider
+
+WAIT = 15_000
+
+
+@pytest.fixture(autouse=True)
+def file_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.delenv("WINNOW_OPENAI_KEY", raising=False)
+    before = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
+def server() -> Iterator[FakeOpenAI]:
+    with FakeOpenAI() as fake:
+        fake.responder = kun_responder
+        yield fake
+    assert not fake.errors, "\n".join(fake.errors)
+
+
+def _spec(server: FakeOpenAI, ids: list[int]) -> JobSpec:
+    return JobSpec(
+        task="kun",
+        sample_ids=ids,
+        provider_factory=lambda: OpenAIProvider(server.base_url, "qwen-plus", server.key, timeout=5.0),
+        concurrency=2,
+        retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
+    )
+
+
+def _passages_project(tmp_path: Path) -> tuple[Path, dict[str, int]]:
+    text = tmp_path / "passages.txt"
+    text.write_text("\n\n".join(PASSAGES.values()) + "\n", encoding="utf-8")
+    path = tmp_path / "kun.winnow"
+    with Project.create(path) as project:
+        importer.import_file(project, text)
+        samples = query.get_samples(project, query.sample_ids(project, query.SampleFilter()))
+    return path, {_which(s.content["output"]): s.id for s in samples}
+
+
+@pytest.fixture
+def window(qtbot, tmp_path: Path) -> Iterator[tuple[MainWindow, dict[str, int]]]:
+    path, ids = _passages_project(tmp_path)
+    win = MainWindow(Project.open(path))
+    qtbot.addWidget(win)
+    win.resize(1280, 800)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win, ids
+    win.jobs.close()
+    win.close()
+    win.project.close()
+
+
+def test_the_run_dialog_offers_the_kun_pipeline_and_runs_it_as_jobs(qtbot, window, server) -> None:
+    win, ids = window
+    dialog = win.jobs.open_run_dialog()
+    index = dialog.task.findData("kun")
+    assert index >= 0 and "Kun" in dialog.task.itemText(index)
+    for name in ("kun-instruct", "kun-score", "kun-polish", "rewrite", "judge"):
+        assert dialog.task.findData(name) >= 0
+    dialog.task.setCurrentIndex(index)
+    # A chat model only: DeepL cannot back-translate.
+    assert not dialog.provider.model().item(dialog.provider.findData("deepl")).isEnabled()
+    dialog.provider.setCurrentIndex(dialog.provider.findData("vllm"))
+    dialog.scope.setCurrentIndex(dialog.scope.findData("all"))
+    dialog.base_url.setText(server.base_url)
+    dialog.model.setText("qwen-plus")
+    dialog.model.textEdited.emit("qwen-plus")
+    qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=WAIT)
+    assert "samples to send" in dialog.estimate_label.text()
+    assert dialog.spec().task == "kun" and sorted(dialog.spec().sample_ids) == sorted(ids.values())
+    dialog.reject()
+
+    task = win.jobs.start_pipeline(_spec(server, list(ids.values())))
+    with qtbot.waitSignal(task.done, timeout=WAIT):
+        pass
+    qtbot.waitUntil(lambda: len(win.jobs.panel.rows) == 3, timeout=WAIT)
+    assert win.jobs.dock.isVisible()
+    assert "2 samples ready for review" in win.statusBar().currentMessage()
+    assert len(server.requests_to("/v1/chat/completions")) == 8 + 6 + 5
+
+
+def test_review_shows_the_polished_draft_and_the_judge_beside_the_rating(qtbot, window, server, tmp_path) -> None:
+    win, ids = window
+    with JobEngine(win.project.path) as engine:
+        run_kun(engine, _spec(server, list(ids.values())))
+    win.refresh_after_machine_work(list(ids.values()))
+    win.browser.select_sample(ids["故宫"])
+    qtbot.waitUntil(lambda: win.current is not None and win.current.id == ids["故宫"], timeout=WAIT)
+    pane = win.panes.current_pane()
+    assert pane.instruction.value() == "介绍一下北京故宫的历史和建筑规模。"
+    assert pane.output.value() == PASSAGES["故宫"]  # the raw passage, with the draft beside it
+    assert pane.drafts.isVisible()
+    (take,) = pane.drafts.buttons()
+
+    bar = win.verdict_bar
+    assert bar.judge_row.isVisible()
+    assert "5/5" in bar.judge_label.text() and "只需删去来源信息" in bar.judge_label.text()
+    assert "好" in bar.judge_label.text()
+    win.grab().save(str(tmp_path / "kun_review.png"))
+
+    bar.judge_take.click()
+    qtbot.waitUntil(lambda: query.get_sample(win.project, ids["故宫"]).rating == 5, timeout=WAIT)
+    assert bar.ratings.button(5).isChecked()
+    assert bar.judge_row.isVisible() and not bar.judge_take.isVisible()  # taken: still shown, no button
+
+    take = win.panes.current_pane().drafts.buttons()[0]
+    take.click()
+    qtbot.waitUntil(
+        lambda: query.get_sample(win.project, ids["故宫"]).content["output"] == POLISHED["故宫"], timeout=WAIT
+    )
+    assert not win.panes.current_pane().drafts.isVisible()
+    win.undo()
+    assert query.get_sample(win.project, ids["故宫"]).content["output"] == PASSAGES["故宫"]
