@@ -107,16 +107,28 @@ class FirstRunDialog(QDialog):
         for code in ROLES:
             self.role.addItem("", code)
         self.role.setCurrentIndex(max(0, self.role.findData(user_role())))
-        self.buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        # Buttons of our own: a standard button box resets standard buttons' texts to Qt's on every
+        # language change, which would undo "Start" and "Quit".
+        self.buttons = QDialogButtonBox()
+        self.start_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.AcceptRole)
+        self.start_button.setObjectName("first_run_start")
+        self.start_button.setDefault(True)
+        self.quit_button = self.buttons.addButton("", QDialogButtonBox.ButtonRole.RejectRole)
         self.buttons.accepted.connect(self.accept)
         self.buttons.rejected.connect(self.reject)
 
         self.form = QFormLayout()
         self.form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.ExpandingFieldsGrow)
         # Before a language is chosen the person may read either: this one label says both.
-        self.form.addRow("Language / 语言", self.language)
-        self.form.addRow("", self.name)
-        self.form.addRow("", self.role)
+        language_label = QLabel("Language / 语言")
+        language_label.setBuddy(self.language)
+        self.form.addRow(language_label, self.language)
+        self.name_label = QLabel()
+        self.name_label.setBuddy(self.name)
+        self.form.addRow(self.name_label, self.name)
+        self.role_label = QLabel()
+        self.role_label.setBuddy(self.role)
+        self.form.addRow(self.role_label, self.role)
         layout = QVBoxLayout(self)
         layout.addWidget(self.title)
         layout.addWidget(self.intro)
@@ -140,13 +152,13 @@ class FirstRunDialog(QDialog):
                 "under your name. Then the demo project opens, to try things out."
             )
         )
-        self.form.labelForField(self.name).setText(self.tr("Your &name"))
-        self.form.labelForField(self.role).setText(self.tr("Your &role"))
+        self.name_label.setText(self.tr("Your &name"))
+        self.role_label.setText(self.tr("Your &role"))
         self.name.setPlaceholderText(self.tr("As your team knows you, e.g. 张伟"))
         for index in range(self.role.count()):
             self.role.setItemText(index, QCoreApplication.translate("FirstRunDialog", ROLES[self.role.itemData(index)]))
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setText(self.tr("&Start"))
-        self.buttons.button(QDialogButtonBox.StandardButton.Cancel).setText(self.tr("&Quit"))
+        self.start_button.setText(self.tr("&Start"))
+        self.quit_button.setText(self.tr("&Quit"))
 
     def chosen_language(self) -> str:
         return self.language.currentData()
@@ -159,7 +171,7 @@ class FirstRunDialog(QDialog):
         self.retranslate()
 
     def _update_ok(self) -> None:
-        self.buttons.button(QDialogButtonBox.StandardButton.Ok).setEnabled(bool(self.name.text().strip()))
+        self.start_button.setEnabled(bool(self.name.text().strip()))
 
     def accept(self) -> None:
         name = self.name.text().strip()
