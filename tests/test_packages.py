@@ -320,3 +320,17 @@ def test_a_different_copy_of_a_merged_package_is_refused(lead: Project, tmp_path
     workpackage.merge_packages(lead, [early])
     edit(packages["alice"], ids[1], "（二）")
     _refused(lead, packages["alice"], "merged already from another copy")
+
+
+def test_deleting_or_adding_samples_in_a_package_is_not_merged(lead: Project, tmp_path: Path) -> None:
+    packages = send_out(lead, tmp_path, overlap=0.0)
+    first, second = assign.batch_sample_ids(lead, 1)[:2]
+    with workpackage.open_project_file(packages["alice"]) as work:
+        actions.delete_samples(work, [first])
+        actions.create_sample(work, "instruction", {"instruction": "新题", "input": "", "output": "新答"})
+    edit(packages["alice"], second, "（改）", label=1)
+    result = workpackage.merge_packages(lead, [packages["alice"]])
+    (report,) = result.reports
+    assert not report.error and report.applied == 1 and report.left_out == 1
+    assert "1 samples added in the package were left out" in report.summary()
+    assert first in query.sample_ids(lead) and query.count(lead) == 21

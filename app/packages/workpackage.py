@@ -264,6 +264,8 @@ class Package:
     """Sample id → its revisions in the package, by version (the base included)."""
     reviews: list[dict[str, Any]]
     digest: str = ""
+    added: int = 0
+    """Samples made in the package (not sent in it): not merged."""
 
     @property
     def batch(self) -> str:
@@ -323,9 +325,11 @@ def _read(conn: sqlite3.Connection, source: Path) -> Package:
         raise PackageError(
             f"{source.name}: a work package of format {manifest.get('format')}, which this Winnow cannot read"
         )
+    # Deleted ones too: deciding what leaves the dataset is the lead's, so a deletion in a package is
+    # not merged, but the sample's other work is.
     samples = {
         row[0]: {"state": state_of(row[1], row[2], row[3], row[4]), "version": row[5]}
-        for row in conn.execute("SELECT id, content, label, rating, status, version FROM samples WHERE deleted = 0")
+        for row in conn.execute("SELECT id, content, label, rating, status, version FROM samples")
     }
     revisions: dict[int, list[dict[str, Any]]] = {}
     for sample_id, version, content, author, reason, created_at in conn.execute(
@@ -349,6 +353,7 @@ def _read(conn: sqlite3.Connection, source: Path) -> Package:
         source, manifest, meta["package_manifest"], meta.get("package_signature", ""), samples, revisions, reviews
     )
     wanted = {entry["id"] for entry in entries}
+    package.added = len(set(samples) - wanted)
     package.reviews = [r for r in reviews if r["sample_id"] in wanted]
     package.digest = hashlib.sha256(
         _canonical(
@@ -428,6 +433,8 @@ class MergeReport:
     conflicts: int = 0
     reviews: int = 0
     already_merged: bool = False
+    left_out: int = 0
+    """Samples the annotator added in the package, which a merge does not take."""
     error: str = ""
     """Why the package was refused ("" when it was merged)."""
 
@@ -439,6 +446,7 @@ class MergeReport:
         return (
             f"{self.path.name}: batch {self.batch} by {self.annotator}: {self.applied} changes taken, "
             f"{self.same} already there, {self.conflicts} to adjudicate, {self.reviews} reviews"
+            + (f"; {self.left_out} samples added in the package were left out" if self.left_out else "")
         )
 
 
@@ -480,7 +488,7 @@ def merge_packages(
             report.error = str(error).removeprefix(f"{report.path.name}: ")
             log.info("refused %s: %s", path, error)
             continue
-        report.batch, report.annotator = package.batch, package.annotator
+        report.batch, report.annotator, report.left_out = package.batch, package.annotator, package.added
         earlier = project.db.execute(
             "SELECT digest FROM package_merges WHERE export_id = ?", (package.manifest["export_id"],)
         ).fetchone()
