@@ -146,6 +146,7 @@ def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch)
         window = open_window(qtbot, Project.create(tmp_path / f"{who}-scratch.winnow"))
         assert window.open_project(package)
         assert window.project.author == who
+        assert f"Work package a1-{who}-1 for {who}" in window.statusBar().currentMessage()
         # the same edit and label on one shared sample; different ones on the other
         for sample_id, text, label in ((conflicted, suffix, 1 if who == "alice" else 2), (agreed, "（同）", 1)):
             assert window.browser.select_sample(sample_id)

@@ -97,12 +97,7 @@ class AssignDialog(QDialog):
         self.setWindowTitle(self.tr("Assign and send work packages"))
         self.sample_ids = query.sample_ids(project, flt)
 
-        self.scope = QLabel(
-            self.tr("{n} samples in the current list ({out} of them already out with annotators).").format(
-                n=f"{len(self.sample_ids):,}", out=f"{len(set(self.sample_ids) & assign.samples_out(project)):,}"
-            ),
-            self,
-        )
+        self.scope = QLabel(self)
         self.scope.setWordWrap(True)
         self.annotators = QLineEdit(self)
         self.annotators.setPlaceholderText(self.tr("names, separated by commas: 张三, 李四, 王五"))
@@ -156,6 +151,11 @@ class AssignDialog(QDialog):
         self.fill_batches()
 
     def fill_batches(self) -> None:
+        self.scope.setText(
+            self.tr("{n} samples in the current list ({out} of them already out with annotators).").format(
+                n=f"{len(self.sample_ids):,}", out=f"{len(set(self.sample_ids) & assign.samples_out(self.project)):,}"
+            )
+        )
         found = assign.batches(self.project)
         self.table.setRowCount(len(found))
         for row, batch in enumerate(found):
@@ -189,7 +189,7 @@ class AssignDialog(QDialog):
             if self.table.item(row, 0).text() in names:
                 self._add_row_to_selection(row)
         self.show_message(
-            self.tr("Assignment {name}: {n} batches. Select them and send them as packages.").format(
+            self.tr("Assignment {name}: {n} batches, selected above; send them as packages.").format(
                 name=result.name, n=len(result.batches)
             )
         )
@@ -259,6 +259,19 @@ class TeamActions:
         self.adjudicate_action = menu.addAction(window.tr("A&djudicate…"))
         self.adjudicate_action.triggered.connect(lambda _checked=False: self.adjudicate())
         menu.aboutToShow.connect(self.update_actions)
+        window.project_changed.connect(self.announce_package)
+
+    def announce_package(self, project: Project) -> None:
+        """Tell an annotator who opened a work package what it is and what to do with it."""
+        manifest = workpackage.package_manifest(project)
+        if manifest is not None:
+            self.window.statusBar().showMessage(
+                self.window.tr(
+                    "Work package {batch} for {who} from {project}: your changes are saved in this file; "
+                    "send it back when you are done."
+                ).format(batch=manifest["batch"], who=manifest["annotator"], project=manifest["project_name"]),
+                30_000,
+            )
 
     def update_actions(self) -> None:
         project = self.window.project
