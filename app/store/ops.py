@@ -27,7 +27,7 @@ import orjson
 
 from app.store import index
 from app.store.project import Project, ProjectError, now_iso
-from app.store.schema import WORK_PACKAGE_TABLES
+from app.store.schema import QA_GATE_TABLES, WORK_PACKAGE_TABLES
 
 # Tables an operation may touch, and whether a row change there needs the text index updated.
 _TABLES = {
@@ -39,6 +39,7 @@ _TABLES = {
     "quality_ignores",
     "sources",
     *WORK_PACKAGE_TABLES,
+    *QA_GATE_TABLES,
 }
 # Tables keyed by (sample_id, flag): a row's "id" in a step is that pair.
 _PAIR_KEYED = {"sample_flags", "quality_ignores"}

@@ -33,6 +33,8 @@ WORK_PACKAGE_TABLES = (
     "conflicts",
     "conflict_versions",
 )
+# Tables of 0009_qa_gates that named operations change.
+QA_GATE_TABLES = ("qa_settings", "gate_checks", "gate_results")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
@@ -404,6 +406,69 @@ def stored_plain(db: Database) -> None:
         """
     )
 
+
+
+@migrations(name="0009_qa_gates")
+def qa_gates(db: Database) -> None:
+    # The two QA gates (app.gates). A batch goes through stage 1 (an inspector checks every annotated
+    # sample) and stage 2 (an expert checks a seeded random sample) once per *phase* — ``annotate``,
+    # then ``correct`` after the label-3 corrections, as COIG ran them — and again after each rework
+    # *round* (a failed batch goes back to its annotator). ``gate_stage`` is the last stage the batch
+    # passed in its phase and round: 0 none, 1 inspection, 2 the expert's check.
+    #
+    # gate_checks: one check of one sample by a person (agree, or disagree with a reason from the
+    # project's error list), with how long it took from the sample being shown. gate_results: each
+    # stage's decision with the counts and the threshold it was measured against (a fraction as
+    # text, "19/20", so the comparison is exact), and for stage 2 the seed and the samples drawn.
+    # qa_settings: the thresholds, sample size, routing limits and the error list, per project;
+    # a row id so the lead's edits are undoable like every other change.
+    db.executescript(
+        """
+        ALTER TABLE batches ADD COLUMN phase TEXT NOT NULL DEFAULT 'annotate' CHECK (phase IN ('annotate', 'correct'));
+        ALTER TABLE batches ADD COLUMN round INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE batches ADD COLUMN gate_stage INTEGER NOT NULL DEFAULT 0;
+
+        CREATE TABLE qa_settings (
+            id INTEGER PRIMARY KEY,
+            key TEXT NOT NULL UNIQUE,
+            value TEXT NOT NULL
+        );
+
+        CREATE TABLE gate_checks (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            phase TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            stage INTEGER NOT NULL CHECK (stage IN (1, 2)),
+            sample_id INTEGER NOT NULL REFERENCES samples(id),
+            checker TEXT NOT NULL,
+            agree INTEGER NOT NULL CHECK (agree IN (0, 1)),
+            reason TEXT NOT NULL DEFAULT '',
+            comment TEXT NOT NULL DEFAULT '',
+            seconds REAL,
+            created_at TEXT NOT NULL,
+            UNIQUE (batch_id, phase, round, stage, sample_id)
+        );
+        CREATE INDEX gate_checks_by_sample ON gate_checks(sample_id);
+
+        CREATE TABLE gate_results (
+            id INTEGER PRIMARY KEY,
+            batch_id INTEGER NOT NULL REFERENCES batches(id),
+            phase TEXT NOT NULL,
+            round INTEGER NOT NULL,
+            stage INTEGER NOT NULL CHECK (stage IN (1, 2)),
+            checked INTEGER NOT NULL,
+            agreed INTEGER NOT NULL,
+            threshold TEXT NOT NULL,
+            passed INTEGER NOT NULL CHECK (passed IN (0, 1)),
+            seed INTEGER,
+            sample_ids TEXT NOT NULL DEFAULT '[]',
+            decided_by TEXT NOT NULL,
+            decided_at TEXT NOT NULL
+        );
+        CREATE INDEX gate_results_by_batch ON gate_results(batch_id);
+        """
+    )
 
 def known_migration_names() -> list[str]:
     return [migration.name for migration in migrations._migrations]
