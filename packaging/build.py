@@ -39,7 +39,7 @@ SELF_TEST_TIMEOUT_S = 300
 # What Qt's xcb platform plugin loads from the system (PyInstaller leaves X11, GL and fontconfig to the
 # system, which must match the display server); the same list as packaging/system-packages.sh.
 DEB_DEPENDS = (
-    "libc6 (>= 2.31), libegl1, libgl1, libfontconfig1, libfreetype6, libdbus-1-3, libxkbcommon0, "
+    "libegl1, libgl1, libfontconfig1, libfreetype6, libdbus-1-3, libxkbcommon0, "
     "libxkbcommon-x11-0, libxcb-cursor0, libxcb-icccm4, libxcb-image0, libxcb-keysyms1, libxcb-randr0, "
     "libxcb-render-util0, libxcb-shape0, libxcb-xinerama0, libxcb-xkb1"
 )
@@ -56,6 +56,11 @@ def version() -> str:
     import app
 
     return app.__version__
+
+
+def glibc() -> str:
+    """The build machine's glibc: the bundle's Python and Qt need at least this one on the user's machine."""
+    return os.confstr("CS_GNU_LIBC_VERSION").split()[-1]
 
 
 def deb_arch() -> str:
@@ -113,7 +118,7 @@ def deb(program: Path, dist: Path, work: Path, compress: str = "gzip") -> Path:
         f"Architecture: {deb_arch()}\n"
         f"Maintainer: {DEB_MAINTAINER}\n"
         f"Installed-Size: {installed_kib}\n"
-        f"Depends: {DEB_DEPENDS}\n"
+        f"Depends: libc6 (>= {glibc()}), {DEB_DEPENDS}\n"
         f"Recommends: {DEB_RECOMMENDS}\n"
         "Section: science\n"
         "Priority: optional\n"
