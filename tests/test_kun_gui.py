@@ -92,15 +92,26 @@ def test_the_run_dialog_offers_the_kun_pipeline_and_runs_it_as_jobs(qtbot, windo
     qtbot.waitUntil(lambda: dialog.start_button.isEnabled(), timeout=WAIT)
     assert "samples to send" in dialog.estimate_label.text()
     assert dialog.spec().task == "kun" and sorted(dialog.spec().sample_ids) == sorted(ids.values())
+    # The pipeline's thresholds, shown for the pipeline only.
+    assert dialog.min_score.isVisibleTo(dialog) and dialog.min_score.value() == 4
+    dialog.min_score.setValue(5)
+    assert dialog.kun_settings().min_score == 5 and not dialog.kun_settings().auto_accept
+    dialog.task.setCurrentIndex(dialog.task.findData("judge"))
+    assert not dialog.min_score.isVisibleTo(dialog) and not dialog.auto_accept.isVisibleTo(dialog)
+    settings = dialog.kun_settings()
     dialog.reject()
 
-    task = win.jobs.start_pipeline(_spec(server, list(ids.values())))
+    task = win.jobs.start_pipeline(_spec(server, list(ids.values())), settings)
     with qtbot.waitSignal(task.done, timeout=WAIT):
         pass
     qtbot.waitUntil(lambda: len(win.jobs.panel.rows) == 3, timeout=WAIT)
     assert win.jobs.dock.isVisible()
     assert "2 samples ready for review" in win.statusBar().currentMessage()
-    assert len(server.requests_to("/v1/chat/completions")) == 8 + 6 + 5
+    # With 5 as the bar, only the pairs scored 5 (故宫, 黄河) are polished.
+    assert len(server.requests_to("/v1/chat/completions")) == 8 + 6 + 2
+    with Project.open(win.project.path) as project:
+        low = project.db.execute("SELECT count(*) FROM sample_flags WHERE flag = 'kun_low_score'").fetchone()[0]
+    assert low == 4
 
 
 def test_review_shows_the_polished_draft_and_the_judge_beside_the_rating(qtbot, window, server, tmp_path) -> None:

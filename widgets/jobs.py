@@ -30,6 +30,7 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -312,6 +313,14 @@ class RunDialog(QDialog):
         self.seed.setRange(0, 2_000_000_000)
         self.seed.setToolTip(self.tr("The same seed gives the same task types and templates"))
         form.addRow(self.tr("Seed:"), self.seed)
+        # The Kun pipeline's thresholds (the rest as `winnow run PROJECT kun` has them by default).
+        self.min_score = QSpinBox()
+        self.min_score.setRange(1, 5)
+        self.min_score.setValue(KunSettings().min_score)
+        self.min_score.setToolTip(self.tr("Pairs the self-curation step scores lower are set aside (flagged)"))
+        form.addRow(self.tr("Minimum score:"), self.min_score)
+        self.auto_accept = QCheckBox(self.tr("Take scores and polished answers that pass (else: drafts for review)"))
+        form.addRow("", self.auto_accept)
         form.addRow(self.tr("Estimate:"), self.estimate_label)
         self._form, self._budgets = form, budgets
 
@@ -368,6 +377,9 @@ class RunDialog(QDialog):
         name = self.task.currentData()
         return get_task(pipeline.PIPELINES[name][0] if name in pipeline.PIPELINES else name)
 
+    def kun_settings(self) -> KunSettings:
+        return KunSettings(min_score=self.min_score.value(), auto_accept=self.auto_accept.isChecked())
+
     def is_local(self) -> bool:
         return self.current_task().local
 
@@ -378,6 +390,8 @@ class RunDialog(QDialog):
         rows = {**dict.fromkeys(service, not local), self.seed: local}
         rows.update({self.server_url: deepl and not local, self.batch_texts: deepl and not local})
         rows.update({self.base_url: not deepl and not local, self.model: not deepl and not local})
+        chain = self.task.currentData() in pipeline.PIPELINES
+        rows.update({self.min_score: chain, self.auto_accept: chain})
         for field, shown in rows.items():
             self._form.setRowVisible(field, shown)
 
@@ -883,7 +897,7 @@ class JobsController(QObject):
         if isinstance(spec, local_tasks.LocalSpec):
             self.start_local(spec)
         elif spec is not None and spec.task in pipeline.PIPELINES:
-            self.start_pipeline(spec)
+            self.start_pipeline(spec, dialog.kun_settings())
         elif spec is not None:
             self.start(spec)
 
