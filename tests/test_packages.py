@@ -334,3 +334,30 @@ def test_deleting_or_adding_samples_in_a_package_is_not_merged(lead: Project, tm
     assert not report.error and report.applied == 1 and report.left_out == 1
     assert "1 samples added in the package were left out" in report.summary()
     assert first in query.sample_ids(lead) and query.count(lead) == 21
+
+
+def test_a_late_package_does_not_undo_an_adjudication(lead: Project, tmp_path: Path) -> None:
+    packages = send_out(lead, tmp_path, annotators=("alice", "bob", "carol"), overlap=1.0)
+    sample_id = next(
+        i
+        for i in shared_ids(lead)
+        if len(lead.db.execute("SELECT 1 FROM batch_samples WHERE sample_id = ?", [i]).fetchall()) == 2
+    )
+    holders = [b["annotator"] for b in assign.batches(lead) if sample_id in assign.batch_sample_ids(lead, b["id"])]
+    first, second = holders
+    edit(packages[first], sample_id, "（一）")
+    edit(packages[second], sample_id, "（二）")
+    workpackage.merge_packages(lead, [packages[first]])
+    workpackage.merge_packages(lead, [packages[second]])
+    # the first batch is sent out again while the conflict waits (from the same base), and comes
+    # back with yet another change after the lead adjudicated
+    again = workpackage.export_package(lead, assign.find_batch(lead, f"a1-{first}-1")["id"], tmp_path / "again").path
+    edit(again, sample_id, "（三）")
+    (conflict,) = adjudication.open_conflicts(lead)
+    chosen = next(v for v in conflict.versions if v.author == second).state
+    adjudication.resolve_conflict(lead, conflict.id, chosen)
+    assert query.get_sample(lead, sample_id).content == chosen["content"]
+    workpackage.merge_packages(lead, [again])
+    (late,) = adjudication.open_conflicts(lead)
+    assert query.get_sample(lead, sample_id).content == chosen["content"]  # the decision stands meanwhile
+    assert [v.author for v in late.versions] == ["lead", first]

@@ -652,10 +652,25 @@ def _open_conflict(
     returned: dict[str, Any],
 ) -> None:
     """The lead's copy changed since the package left: keep every version for adjudication."""
-    others = op.conn.execute(
-        "SELECT batch_id, author, state FROM package_changes WHERE sample_id = ? AND base_hash = ? ORDER BY batch_id",
-        (sample_id, base_hash),
-    ).fetchall()
+    # Versions of packages from the same base, except those an adjudication of this sample settled
+    # already: what the lead decided then is the lead's own version now.
+    settled = {
+        row[0]
+        for row in op.conn.execute(
+            "SELECT v.batch_id FROM conflict_versions v JOIN conflicts c ON c.id = v.conflict_id"
+            " WHERE c.sample_id = ? AND c.state = 'resolved' AND v.batch_id IS NOT NULL",
+            (sample_id,),
+        )
+    }
+    others = [
+        row
+        for row in op.conn.execute(
+            "SELECT batch_id, author, state FROM package_changes WHERE sample_id = ? AND base_hash = ?"
+            " ORDER BY batch_id",
+            (sample_id, base_hash),
+        )
+        if row[0] not in settled
+    ]
     from_package = any(state_hash(orjson.loads(state)) == state_hash(current) for _, _, state in others)
     conflict_id = op.insert(
         "conflicts", {"sample_id": sample_id, "base": orjson.dumps(base).decode(), "opened_at": now_iso()}
@@ -724,9 +739,13 @@ def is_package_path(path: str | os.PathLike[str]) -> bool:
     return Path(path).suffix == PACKAGE_SUFFIX
 
 
-def open_project_file(path: str | os.PathLike[str], *, author: str | None = None) -> Project:
-    """Open a project or a work package; in a package, changes are recorded as its annotator's."""
-    project = Project.open(path, author=author)
+def open_project_file(
+    path: str | os.PathLike[str], *, author: str | None = None, read_only: bool = False, lock: bool = False
+) -> Project:
+    """Open a project or a work package; in a package, changes are recorded as its annotator's.
+
+    ``read_only`` and ``lock`` as in :meth:`Project.open` (the GUI locks what it opens)."""
+    project = Project.open(path, author=author, read_only=read_only, lock=lock)
     if author is None:
         manifest = package_manifest(project)
         if manifest is not None:
