@@ -4,6 +4,8 @@ server with realistic Chinese answers (some bad), is reviewed through the action
 from __future__ import annotations
 
 import json
+import threading
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -11,7 +13,8 @@ import pytest
 from app import exporter, importer
 from app.kun_filters import FLAG_INSTRUCTION, FLAG_OUTPUT, FLAG_SCORE, KunSettings
 from app.store import Project, actions, ops, query
-from tests.servers import FakeOpenAI
+from tests.servers import FakeOpenAI, Latency
+from workers import cli_run
 from workers.engine import JobEngine, JobSpec, RetryPolicy
 from workers.pipeline import AUTHOR, run_kun
 from workers.providers.openai_provider import OpenAIProvider
@@ -295,3 +298,77 @@ def test_ordinary_instruction_samples_are_not_treated_as_passages(tmp_path: Path
             report = run_kun(engine, _spec(server, [other]))
         assert [s.sent for s in report.steps] == [0, 0, 0]
         assert server.requests_to("/v1/chat/completions") == []
+
+
+def test_auto_accept_takes_scores_as_ratings_and_only_the_answers_that_pass(
+    tmp_path: Path, passages_file: Path
+) -> None:
+    path, ids = _project(tmp_path, passages_file)
+    with FakeOpenAI() as server:
+        server.responder = kun_responder
+        with JobEngine(path) as engine:
+            report = run_kun(engine, _spec(server, list(ids.values())), KunSettings(auto_accept=True))
+    assert sorted(report.passed) == sorted([ids["故宫"], ids["黄河"]])
+    with Project.open(path) as project:
+        samples = {key: query.get_sample(project, sample_id) for key, sample_id in ids.items()}
+        ratings = {key: sample.rating for key, sample in samples.items()}
+        assert ratings == {"故宫": 5, "会议": None, "猫粮": 1, "睡眠": 4, "光合": 4, "茶叶": None, "黄河": 5, "长城": 4}
+        assert samples["故宫"].content["output"] == POLISHED["故宫"]
+        assert samples["睡眠"].content["output"] == PASSAGES["睡眠"]  # its polish was flagged: still a draft
+        assert _pending(project, ids["睡眠"], "kun-polish")["content"]["output"].startswith("作为一个AI")
+        assert all(sample.status == "new" for sample in samples.values())  # the verdict stays the person's
+
+
+def test_closing_the_engine_pauses_the_pipeline_and_running_it_again_finishes(
+    tmp_path: Path, passages_file: Path
+) -> None:
+    path, ids = _project(tmp_path, passages_file)
+    with FakeOpenAI() as server:
+        server.responder = kun_responder
+        server.inject(Latency(0.2), path="/v1/chat/completions", times=None)
+        engine = JobEngine(path)
+        reports: list = []
+        thread = threading.Thread(
+            target=lambda: reports.append(run_kun(engine, _spec(server, list(ids.values()), concurrency=1)))
+        )
+        thread.start()
+        try:
+            assert server.wait_for_requests(2, timeout=10)
+        finally:
+            engine.close()  # as the window does when it closes
+            thread.join(10)
+        assert not thread.is_alive()
+        (report,) = reports
+        assert report.state == "paused" and report.steps[0].state == "paused"
+        assert len(report.steps) == 1
+        server.faults.clear()
+        with JobEngine(path) as engine:
+            again = run_kun(engine, _spec(server, list(ids.values())))
+        assert again.state == "done" and sorted(again.passed) == sorted([ids["故宫"], ids["黄河"]])
+        assert again.steps[0].sent < len(PASSAGES)  # what was answered before the close is not asked again
+        asked = Counter(
+            (r.body["messages"][0]["content"][:20], r.body["messages"][-1]["content"])
+            for r in server.requests_to("/v1/chat/completions")
+        )
+        assert set(asked.values()) == {1}
+
+
+def test_the_command_line_options(tmp_path: Path, passages_file: Path, monkeypatch, capsys) -> None:
+    path, _ids = _project(tmp_path, passages_file)
+    with FakeOpenAI() as server:
+        server.responder = kun_responder
+        monkeypatch.setenv("WINNOW_OPENAI_KEY", server.key)
+        base = ["run", str(path), "kun", "--provider", "openai", "--base-url", server.base_url, "--model", "qwen-plus"]
+        assert cli_run.main([*base, "--min-score", "0"]) == cli_run.EXIT_FAILED
+        assert "minimum score must be 1–5" in capsys.readouterr().err
+        assert cli_run.main([*base[:4], "deepl"]) == cli_run.EXIT_FAILED
+        assert "needs a chat model" in capsys.readouterr().err
+        assert cli_run.main([*base, "--estimate"]) == cli_run.EXIT_OK
+        assert "estimate: 8 samples" in capsys.readouterr().out
+        assert server.requests_to("/v1/chat/completions") == []
+        code = cli_run.main([*base, "--output-keywords", "作为, 世界", "--min-score", "5", "--auto-accept"])
+        out = capsys.readouterr().out
+        assert code == cli_run.EXIT_ITEMS_FAILED, out
+        # 故宫's polished answer says 世界上现存规模最大: set aside by the typed word list; 黄河 passes.
+        assert "1 samples passed every step and filter" in out
+        assert "kun-polish: 2 sent" in out

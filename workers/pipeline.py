@@ -23,6 +23,7 @@ effect (flags that no longer apply are cleared).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -38,7 +39,7 @@ from app.store import Project, ProjectError, actions, query
 from app.store.actions import JUDGEMENT_KEY
 from app.tasks import get_task
 from app.tasks.kun import PIPELINE_STEPS
-from workers.engine import Budgets, Estimate, JobEngine, JobSpec
+from workers.engine import Budgets, Estimate, JobEngine, JobSpec, job_summary
 
 log = logging.getLogger("winnow.pipeline")
 
@@ -232,12 +233,20 @@ def run_kun(
             step.sent = len(targets)
             if targets:
                 job_spec = replace(spec, task=task_name, sample_ids=targets, budgets=_remaining(spec.budgets, spent))
-                job_id = engine.start(job_spec)
+                try:
+                    job_id = engine.start(job_spec)
+                except RuntimeError as error:  # the engine was closed (the window closed) between steps
+                    step.state = report.state = "paused"
+                    report.message = str(error)
+                    return report
                 step.job_id = job_id
                 if on_job is not None:
                     on_job(job_id)
-                step.state = engine.wait(job_id)
-                summary = engine.summary(job_id)
+                # Closed while the job ran (RuntimeError): close() paused it and joined its threads first.
+                with contextlib.suppress(RuntimeError):
+                    engine.wait(job_id)
+                summary = job_summary(project, job_id)
+                step.state = summary.state
                 spent = (spent[0] + summary.characters, spent[1] + summary.tokens, spent[2] + summary.cost)
                 if step.state != "done":
                     report.state = step.state
@@ -488,7 +497,5 @@ def cmd_run_pipeline(args: argparse.Namespace, name: str) -> int:
 
 
 def _failed_counts(path: Path, report: PipelineReport) -> list[int]:
-    from workers.engine import job_summary
-
     with Project.open(path) as project:
         return [job_summary(project, step.job_id).failed for step in report.steps if step.job_id is not None]
