@@ -197,3 +197,17 @@ def test_raw_exam_text_is_extracted_reviewed_and_exported(tmp_path: Path) -> Non
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert records[0] == GOOD
     assert records[1]["textbox_question"].startswith("下列各项中") and records[1]["subject"] == "语文"
+
+
+def test_json_in_answers_repaired_only_when_whole() -> None:
+    from app.tasks.chat_json import json_value
+
+    sloppy = '以下是结果：{"a": "括号}和引号\\"", "b": [1, 2,],} 请查收。'
+    assert json_value(sloppy) == {"a": '括号}和引号"', "b": [1, 2]}
+    assert json_value("{'a': '单引号'}") == {"a": "单引号"}
+    assert json_value('```json\n[{"Q": "问"}]\n```', expect=list) == [{"Q": "问"}]
+    for cut in ('{"rounds": [{"Q": "a"}, {"Q": "b', '{"a": "x", "subject": "语', '[{"Q": "问"}, {"Q"'):
+        with pytest.raises(ValueError, match="cut off"):
+            json_value(cut, expect=list if cut.startswith("[") else dict)
+    with pytest.raises(ValueError, match="empty"):
+        json_value("  ")

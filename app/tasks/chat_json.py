@@ -61,17 +61,37 @@ def json_value(output: Any, *, expect: type = dict) -> Any:
             return value
     if start == -1:
         raise ValueError(f"the answer is not a JSON {expect.__name__}: {cut(text)!r}")
-    tail = text.rstrip().removesuffix("```").rstrip()
-    if not tail.endswith(("}", "]")):
+    span = text[start : end + 1] if end > start else text[start:]
+    if not _closed(span):
         # Repairing a cut-off answer would close it and pass half a field (or half a chat) as whole.
         raise ValueError(f"the answer is cut off (the model stopped at its token limit?): …{text[-40:]!r}")
     try:
-        value = json_repair.loads(text[start:])
+        value = json_repair.loads(span)
     except Exception as error:  # json_repair raises little; its failure is this answer's failure
         raise ValueError(f"the answer is not valid JSON ({error}): {cut(text)!r}") from None
     if not isinstance(value, expect) or not value:
         raise ValueError(f"the answer is not a JSON {expect.__name__}, even after repair: {cut(text)!r}")
     return value
+
+
+def _closed(span: str) -> bool:
+    """Whether every bracket opened in ``span`` (outside double-quoted strings) is closed in it."""
+    depth, in_string, escaped = 0, False, False
+    for char in span:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "{[":
+            depth += 1
+        elif char in "}]":
+            depth -= 1
+    return depth <= 0 and not in_string
 
 
 def han_share(text: str) -> float:
