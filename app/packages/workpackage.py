@@ -473,8 +473,8 @@ def merge_packages(
 ) -> MergeResult:
     """Merge returned packages, as one undoable operation; a refused package changes nothing.
 
-    Packages are merged in the order of their batch and export, not of ``paths``, so the same
-    files give the same project whatever order they are named in.
+    Packages are merged in the order of their batch and when it was sent out, not of ``paths``, so
+    the same files give the same project whatever order they are named in.
     """
     result = MergeResult()
     accepted: list[tuple[Package, dict[str, Any], MergeReport]] = []
@@ -496,7 +496,7 @@ def merge_packages(
             report.error = _merged_from_another_copy(package)
             continue
         accepted.append((package, batch, report))
-    accepted.sort(key=lambda item: (item[0].manifest["batch_id"], item[0].manifest["export_id"]))
+    accepted.sort(key=lambda item: _merge_order(item[0]))
     if not accepted:
         return result
     names = ", ".join(sorted({p.batch for p, _, r in accepted}))
@@ -509,6 +509,11 @@ def merge_packages(
                 progress(done)
     result.changes = op.changes
     return result
+
+
+def _merge_order(package: Package) -> tuple:
+    manifest = package.manifest
+    return (manifest["batch_id"], manifest.get("exported_at", ""), manifest["export_id"])
 
 
 def _merge_one(op: Operation, package: Package, batch: dict[str, Any], report: MergeReport) -> None:
