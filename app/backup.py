@@ -134,6 +134,37 @@ def restore(project_path: str | os.PathLike[str], backup_path: str | os.PathLike
     return before
 
 
+def restore_damaged(project_path: str | os.PathLike[str], backup_path: str | os.PathLike[str]) -> Path:
+    """Put a backup in place of a project file that cannot be opened; returns where the damaged file went.
+
+    :func:`restore` backs the current state up first, which a damaged file does not allow; here the
+    damaged file (and its -wal/-shm) is kept beside the project as ``<name>.damaged-<stamp>`` instead,
+    for whoever wants to try to rescue more of it, and the backup is restored as :func:`restore` does.
+    """
+    project = Path(project_path)
+    if not Path(backup_path).is_file():
+        raise ProjectError(f"{backup_path}: no such backup")
+    stamp = datetime.now(UTC).strftime(_STAMP)
+    aside = project.with_name(f"{project.name}.damaged-{stamp}")
+    os.replace(project, aside)
+    for suffix in ("-wal", "-shm"):
+        sidecar = project.with_name(project.name + suffix)
+        if sidecar.exists():
+            os.replace(sidecar, aside.with_name(aside.name + suffix))
+    try:
+        _copy_database(Path(backup_path), project)
+        # Opening is the check and brings an older backup up to this version's schema.
+        Project.open(project).close()
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            project.unlink()
+        os.replace(aside, project)
+        raise
+    _fsync_dir(project.parent)
+    log.warning("restored damaged %s from %s (damaged file kept as %s)", project, backup_path, aside)
+    return aside
+
+
 # --- helpers ------------------------------------------------------------------------------------
 
 

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -72,17 +73,41 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     return application
 
 
-def first_project(path: Path | None) -> Project:
-    """The project given, else the last one opened, else the demo project (built on first run)."""
+def first_project(path: Path | None) -> Project | None:
+    """The project given, else the last one opened, else the demo project (built on first run).
+
+    The project given is opened as :func:`widgets.open_flow.open_interactively` does (read-only when in
+    use elsewhere, a backup when damaged, as the user chooses): None when the user declined."""
+    from widgets import open_flow
+
     if path is not None:
-        return Project.create(path) if not path.exists() else open_project_file(path)
+        return Project.create(path) if not path.exists() else open_flow.open_interactively(None, path)
     for recent in settings.recent_projects():
         if recent.exists():
             try:
-                return Project.open(recent)
+                return open_project_file(recent, lock=True)
             except ProjectError as error:
                 log.warning("cannot reopen %s: %s", recent, error)
     return demo.open_demo()
+
+
+SHOWN_PROBE_ENV = "WINNOW_QUIT_WHEN_SHOWN"
+SHOWN_MESSAGE = "winnow: window shown"
+
+
+class _ShownProbe(QObject):
+    """With ``WINNOW_QUIT_WHEN_SHOWN=1``: say when the main window first paints, then quit.
+
+    tests/bench/bench_startup.py times start → window shown from outside the process this way, the
+    same for the frozen program and from source.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(SHOWN_MESSAGE, flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
 
 
 def run_gui(path: Path | None = None) -> int:
@@ -100,7 +125,12 @@ def run_gui(path: Path | None = None) -> int:
     except ProjectError as error:
         QMessageBox.critical(None, "Winnow", str(error))
         return 1
+    if project is None:  # the user was told why and chose not to open it
+        return 1
     window = MainWindow(project)
+    if os.environ.get(SHOWN_PROBE_ENV) == "1":
+        probe = _ShownProbe(window)
+        window.installEventFilter(probe)
     window.show()
     code = application.exec()
     window.project.close()

@@ -28,12 +28,11 @@ from PySide6.QtWidgets import (
 )
 
 from app import backup, importer
-from app.packages.workpackage import open_project_file
 from app.quality import flags as quality_flags
 from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
 from app.tasks.cqia import latest_judgement
-from widgets import settings
+from widgets import open_flow, settings
 from widgets.jobs import install_jobs
 from widgets.language import add_language_menu
 from widgets.panes.base import PaneContext
@@ -233,7 +232,8 @@ class MainWindow(QMainWindow):
 
     def _open_in_views(self, project: Project) -> None:
         self.project = project
-        self.setWindowTitle(f"{project.name} — Winnow")
+        suffix = self.tr(" (read-only)") if project.read_only else ""
+        self.setWindowTitle(f"{project.name}{suffix} — Winnow")
         settings.remember_project(project.path)
         self.browser.set_project(project)
         remembered = settings.last_position(project.path)
@@ -270,10 +270,9 @@ class MainWindow(QMainWindow):
             self.open_project(Path(path))
 
     def open_project(self, path: Path) -> bool:
-        try:
-            project = open_project_file(path)  # a work package records changes as its annotator's
-        except ProjectError as error:
-            QMessageBox.warning(self, self.tr("Cannot open the project"), str(error))
+        # Locked for this window; in use elsewhere or read-only: offer read-only; damaged: offer a backup.
+        project = open_flow.open_interactively(self, path)
+        if project is None:
             return False
         self.switch_project(project)
         return True
@@ -572,7 +571,7 @@ class MainWindow(QMainWindow):
         try:
             backup.restore(path, chosen.path)
         finally:
-            self.project = Project.open(path)
+            self.project = Project.open(path, lock=True)
             self._open_in_views(self.project)
 
     # Help, drag and drop, closing

@@ -123,12 +123,27 @@ def operation(project: Project, name: str, summary: str = "") -> Iterator[Operat
 
     The operation is recorded only if it changed something; on any exception nothing is kept.
     """
+    if getattr(project, "read_only", False):
+        raise ProjectError(f"{project.path}: opened read-only; nothing can be changed (reopen it to work on it)")
     op = Operation(project, name)
-    with project.db.atomic():
-        yield op
-        if op.steps:
-            op.changes.summary = summary or op.changes.summary
-            op.changes.operation_id = _record_operation(project, name, op.changes.summary, op.steps)
+    try:
+        with project.db.atomic():
+            yield op
+            if op.steps:
+                op.changes.summary = summary or op.changes.summary
+                op.changes.operation_id = _record_operation(project, name, op.changes.summary, op.steps)
+    except sqlite3.OperationalError as error:
+        # Rolled back whole: what was saved before is untouched. Say so rather than show SQLite's words.
+        if "full" in str(error):
+            raise ProjectError(
+                f"{project.path}: the disk is full; this change was not saved (everything saved before is safe)."
+                " Free some space and try again"
+            ) from error
+        if "readonly" in str(error):
+            raise ProjectError(
+                f"{project.path}: the project file cannot be written; this change was not saved"
+            ) from error
+        raise
 
 
 def _record_operation(project: Project, name: str, summary: str, steps: list[dict[str, Any]]) -> int:
@@ -222,9 +237,7 @@ def _check_row_state(conn: sqlite3.Connection, table: str, row_id: Any, expected
             raise UndoError(f"{table} {_id_text(row_id)} exists again; the project changed since")
         return
     if current is None or any(current[key] != value for key, value in expected.items()):
-        raise UndoError(
-            f"{table} {_id_text(row_id)} was changed since this operation; undo the later change first"
-        )
+        raise UndoError(f"{table} {_id_text(row_id)} was changed since this operation; undo the later change first")
 
 
 def _id_text(row_id: Any) -> str:
@@ -242,9 +255,7 @@ def _key(table: str, row_id: Any) -> tuple[str, tuple]:
 
 def _read_row(conn: sqlite3.Connection, table: str, row_id: Any, columns: list[str] | None) -> dict | None:
     where, params = _key(table, row_id)
-    cursor = conn.execute(
-        f"SELECT {', '.join(columns) if columns else '*'} FROM {table} WHERE {where}", params
-    )
+    cursor = conn.execute(f"SELECT {', '.join(columns) if columns else '*'} FROM {table} WHERE {where}", params)
     row = cursor.fetchone()
     if row is None:
         return None

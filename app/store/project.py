@@ -5,6 +5,7 @@ from __future__ import annotations
 import getpass
 import logging
 import os
+import socket
 import sqlite3
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,6 +32,26 @@ class NewerProjectError(ProjectError):
     """The file was written by a newer Winnow: opening it here could damage it."""
 
 
+class CorruptProjectError(ProjectError):
+    """The file is damaged (not a database, or SQLite finds it malformed); a backup may bring it back."""
+
+
+class ProjectLockedError(ProjectError):
+    """Another Winnow has the project open for writing; it can still be opened read-only."""
+
+    def __init__(self, message: str, holder: dict[str, object]) -> None:
+        super().__init__(message)
+        self.holder = holder
+
+
+class ReadOnlyProjectError(ProjectError):
+    """The file (or its folder) cannot be written; it can still be opened read-only."""
+
+
+# SQLite's messages for a damaged file (sqlite3.DatabaseError carries no error code in 3.11).
+_CORRUPT_MARKERS = ("file is not a database", "malformed", "corrupt")
+
+
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
@@ -46,12 +67,24 @@ def default_author() -> str:
         return "unknown"
 
 
-def _connect(path: Path) -> Database:
-    db = Database(path)
+def _connect(path: Path, *, read_only: bool = False) -> Database:
+    if read_only:
+        # mode=ro: SQLite itself refuses every write. A file on a medium that cannot be written at
+        # all (no -shm can be made beside it) still opens as immutable, the way a CD-ROM would.
+        uri = path.resolve().as_uri()
+        try:
+            conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, check_same_thread=False)
+            conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        except sqlite3.OperationalError:
+            conn = sqlite3.connect(f"{uri}?immutable=1", uri=True, check_same_thread=False)
+        db = Database(conn)
+    else:
+        db = Database(path)
     conn = db.conn
-    # Readers get their own connections in WAL mode while the single writer works; NORMAL is
-    # durable across application crashes and loses at most the last commit on a power cut.
-    conn.execute("PRAGMA journal_mode=WAL")
+    if not read_only:
+        # Readers get their own connections in WAL mode while the single writer works; NORMAL is
+        # durable across application crashes and loses at most the last commit on a power cut.
+        conn.execute("PRAGMA journal_mode=WAL")
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.execute("PRAGMA foreign_keys=ON")
     # Another process (the GUI while the CLI imports) may hold the write lock for a while.
@@ -78,15 +111,17 @@ def _register_functions(conn: sqlite3.Connection) -> None:
 class Project:
     """An open project. Use :meth:`create` or :meth:`open`; close it (or use ``with``)."""
 
-    def __init__(self, path: Path, db: Database, author: str) -> None:
+    def __init__(self, path: Path, db: Database, author: str, *, read_only: bool = False) -> None:
         self.path = path
         self.db = db
         self.author = author
+        self.read_only = read_only
+        """Opened with ``read_only=True``: SQLite refuses every write (another Winnow has it, or the file
+        cannot be written)."""
+        self._locked = False
 
     @classmethod
-    def create(
-        cls, path: str | os.PathLike[str], *, name: str | None = None, author: str | None = None
-    ) -> Project:
+    def create(cls, path: str | os.PathLike[str], *, name: str | None = None, author: str | None = None) -> Project:
         target = Path(path)
         if target.exists():
             raise ProjectError(f"{target}: a file of that name already exists; choose another name")
@@ -101,13 +136,67 @@ class Project:
         return project
 
     @classmethod
-    def open(cls, path: str | os.PathLike[str], *, author: str | None = None) -> Project:
+    def open(
+        cls,
+        path: str | os.PathLike[str],
+        *,
+        author: str | None = None,
+        read_only: bool = False,
+        lock: bool = False,
+    ) -> Project:
+        """Open a project file.
+
+        ``lock``: hold the project for this process (the GUI does; see :mod:`app.store.lock`): a second
+        Winnow that asks for the lock gets :class:`ProjectLockedError` naming the first, and may open
+        the file ``read_only`` instead. ``read_only``: SQLite refuses every write; no lock is needed.
+        A file that cannot be written raises :class:`ReadOnlyProjectError` unless opened read-only.
+        """
         target = Path(path)
         if not target.exists():
             raise ProjectError(f"{target}: no such project; create it with `winnow init {target}`")
         if target.is_dir():
             raise ProjectError(f"{target}: is a folder, not a project file")
+        if read_only:
+            return cls._open_read_only(target, author)
+        if not _writable(target):
+            raise ReadOnlyProjectError(
+                f"{target}: the project file (or its folder) cannot be written; open it read-only to look at it,"
+                " or copy it somewhere you can write"
+            )
+        if lock:
+            from app.store import lock as project_lock
+
+            project_lock.acquire(target)
+            try:
+                project = cls._open_database(target, author)
+            except BaseException:
+                project_lock.release(target)
+                raise
+            project._locked = True
+            return project
         return cls._open_database(target, author)
+
+    @classmethod
+    def _open_read_only(cls, path: Path, author: str | None) -> Project:
+        try:
+            db = _connect(path, read_only=True)
+            applied = [m.name for m in schema.migrations.applied(db)]
+        except sqlite3.DatabaseError as error:
+            raise _damaged(path, error) from error
+        known = schema.known_migration_names()
+        newer = [name for name in applied if name not in set(known)]
+        if newer:
+            db.close()
+            raise NewerProjectError(
+                f"{path}: written by a newer version of Winnow (it has changes {', '.join(newer)} "
+                f"that winnow {app.__version__} does not know); update Winnow to open it"
+            )
+        if not applied or [name for name in known if name not in set(applied)]:
+            db.close()
+            raise ProjectError(
+                f"{path}: made by an older Winnow (or not a Winnow project); open it once for writing to update it"
+            )
+        return cls(path, db, author or default_author(), read_only=True)
 
     @classmethod
     def _open_database(cls, path: Path, author: str | None) -> Project:
@@ -115,7 +204,7 @@ class Project:
             db = _connect(path)
             newer = schema.unknown_applied_migrations(db)
         except sqlite3.DatabaseError as error:
-            raise ProjectError(f"{path}: not a Winnow project ({error})") from error
+            raise _damaged(path, error) from error
         if newer:
             db.close()
             raise NewerProjectError(
@@ -129,6 +218,8 @@ class Project:
             schema.migrations.apply(db)
         except sqlite3.DatabaseError as error:
             db.close()
+            if _is_corruption(error):
+                raise _damaged(path, error) from error
             raise ProjectError(f"{path}: cannot update the project file: {error}") from error
         return cls(path, db, author or default_author())
 
@@ -138,12 +229,18 @@ class Project:
         return row[0] if row else self.path.stem
 
     def close(self) -> None:
-        try:
-            # Fold the WAL back so the project is one self-contained file when closed.
-            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-        except sqlite3.Error as error:  # another process still reading: harmless
-            log.debug("checkpoint on close skipped: %s", error)
+        if not self.read_only:
+            try:
+                # Fold the WAL back so the project is one self-contained file when closed.
+                self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            except sqlite3.Error as error:  # another process still reading: harmless
+                log.debug("checkpoint on close skipped: %s", error)
         self.db.close()
+        if self._locked:
+            from app.store import lock as project_lock
+
+            self._locked = False
+            project_lock.release(self.path)
 
     def __enter__(self) -> Project:
         return self
@@ -152,3 +249,56 @@ class Project:
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self.close()
+
+
+def _writable(path: Path) -> bool:
+    """Whether this process can write the file and make its WAL beside it (root passes permission checks,
+    but not a read-only mount)."""
+    if not (os.access(path, os.W_OK) and os.access(path.parent, os.W_OK)):
+        return False
+    try:
+        return not os.statvfs(path).f_flag & os.ST_RDONLY
+    except (AttributeError, OSError):  # no statvfs (Windows): the access checks above decide
+        return True
+
+
+def _is_corruption(error: sqlite3.DatabaseError) -> bool:
+    text = str(error).lower()
+    return any(marker in text for marker in _CORRUPT_MARKERS)
+
+
+def _has_sqlite_header(path: Path) -> bool:
+    try:
+        with path.open("rb") as handle:
+            return handle.read(16) == b"SQLite format 3\x00"
+    except OSError:
+        return False
+
+
+def _damaged(path: Path, error: sqlite3.DatabaseError) -> ProjectError:
+    """A file that starts as SQLite but cannot be read is damaged; any other is not a project at all.
+    (A project whose first page was overwritten is both; the backup offer then comes from the name.)"""
+    if _is_corruption(error) and (_has_sqlite_header(path) or (path.suffix == PROJECT_SUFFIX and _zeroed(path))):
+        return CorruptProjectError(
+            f"{path}: the project file is damaged and cannot be read ({error}); restore its latest backup"
+        )
+    return ProjectError(f"{path}: not a Winnow project ({error})")
+
+
+def _zeroed(path: Path) -> bool:
+    """A file whose start was wiped (zeros, as a crashed disk or a sync tool may leave it)."""
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(4096)
+    except OSError:
+        return False
+    return bool(head) and not head.strip(b"\x00")
+
+
+def lock_holder_text(holder: dict[str, object]) -> str:
+    """``pid 123 on host, since 2026-…`` for a message."""
+    return f"pid {holder.get('pid', '?')} on {holder.get('host', '?')}, since {holder.get('since', '?')}"
+
+
+def this_process() -> dict[str, object]:
+    return {"pid": os.getpid(), "host": socket.gethostname(), "since": now_iso()}
