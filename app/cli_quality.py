@@ -42,8 +42,8 @@ def add_quality_commands(commands: argparse._SubParsersAction) -> None:
         help="flag near-duplicate samples (MinHash); nothing is deleted",
         description="Find samples whose text is a near copy of an earlier one (Jaccard similarity of "
         "character 5-grams at least THRESHOLD, found with MinHash LSH, checked exactly) and flag "
-        "them near_duplicate; the first of each group stays unflagged. Leave them out with "
-        "--where on export, or look at them with --where flag=near_duplicate. One undo step.",
+        "them near_duplicate; the first of each group stays unflagged. Leave them out of an export "
+        "with --where flag!=near_duplicate, look at them with --where flag=near_duplicate. One undo step.",
     )
     near.add_argument("project", type=Path)
     near.add_argument("--threshold", type=float, default=dedup.DEFAULT_THRESHOLD, help="0–1 (default: 0.8)")

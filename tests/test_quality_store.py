@@ -265,6 +265,9 @@ def test_command_line_check_dedup_simplify_end_to_end(
     out = capsys.readouterr().out
     assert "5 near-duplicates" in out and "flagged 5" in out and "nothing deleted" in out
 
+    out_file = tmp_path / "kept.jsonl"
+    assert run("export", project_path, out_file, "--format", "alpaca-jsonl", "--where", "flag!=near_duplicate") == 0
+    assert len(out_file.read_text("utf-8").splitlines()) == mixed_id - 5  # excluded, not deleted
     assert run("check", project_path, "--where", "flag=near_duplicate") == 0
     out = capsys.readouterr().out
     assert "checked 5 samples" in out and "near_duplicate                5" in out

@@ -31,6 +31,9 @@ class SampleFilter:
     subset: tuple[str, ...] = ()
     kind: tuple[str, ...] = ()
     flag: tuple[str, ...] = ()
+    without_flag: tuple[str, ...] = ()
+    """Leave out samples with any of these flags (``--where flag!=near_duplicate``: what the QA
+    checks exclude, never deleted)."""
     assignee: tuple[str, ...] = ()
     text: str = ""
     """Full-text query: whitespace-separated terms, all of which must occur."""
@@ -101,6 +104,12 @@ def where_clause(flt: SampleFilter) -> tuple[str, list[Any]]:
             f"EXISTS (SELECT 1 FROM sample_flags f WHERE f.sample_id = s.id AND f.flag IN ({_placeholders(flt.flag)}))"
         )
         params.extend(flt.flag)
+    if flt.without_flag:
+        conditions.append(
+            "NOT EXISTS (SELECT 1 FROM sample_flags f WHERE f.sample_id = s.id"
+            f" AND f.flag IN ({_placeholders(flt.without_flag)}))"
+        )
+        params.extend(flt.without_flag)
     if flt.ids is not None:
         conditions.append(f"s.id IN ({_placeholders(flt.ids)})" if flt.ids else "0")
         params.extend(flt.ids)
@@ -290,13 +299,14 @@ def stats(project: Project) -> dict[str, Any]:
     }
 
 
-_WHERE_TERM = re.compile(r"^\s*(\w+)\s*(>=|<=|=|>|<)\s*(.+?)\s*$")
+_WHERE_TERM = re.compile(r"^\s*(\w+)\s*(>=|<=|!=|=|>|<)\s*(.+?)\s*$")
 _NUMERIC = {"label": (1, 4), "rating": (1, 5)}
 _CHOICES = {"status": SAMPLE_STATUSES, "kind": KINDS}
 
 
 def parse_where(terms: Sequence[str], base: SampleFilter = SampleFilter()) -> SampleFilter:
-    """Parse ``key=value[,value…]`` terms (``label``/``rating`` also take ``>= <= > <``).
+    """Parse ``key=value[,value…]`` terms (``label``/``rating`` also take ``>= <= > <``, ``flag`` takes
+    ``!=``: without those flags).
 
     Keys: status, label, rating, subset, kind, flag, assignee, text.
     """
@@ -306,6 +316,9 @@ def parse_where(terms: Sequence[str], base: SampleFilter = SampleFilter()) -> Sa
         if not match:
             raise ProjectError(f"--where {term!r}: expected KEY=VALUE, e.g. status=accepted or rating>=4")
         key, operator, value = match.groups()
+        if key == "flag" and operator == "!=":
+            flt = replace(flt, without_flag=_where_values(key, "=", value, term))
+            continue
         flt = replace(flt, **{key: _where_values(key, operator, value, term)})
     return flt
 
