@@ -361,3 +361,32 @@ def test_a_late_package_does_not_undo_an_adjudication(lead: Project, tmp_path: P
     (late,) = adjudication.open_conflicts(lead)
     assert query.get_sample(lead, sample_id).content == chosen["content"]  # the decision stands meanwhile
     assert [v.author for v in late.versions] == ["lead", first]
+
+
+def test_three_hundred_samples_three_annotators(project: Project, write_jsonl, tmp_path: Path) -> None:
+    """The issue's scale: 300 samples for three annotators with 10 % overlap, all merged back."""
+    from app import importer
+    from tests.conftest import ALPACA
+
+    records = [{**ALPACA[i % 3], "input": f"第{i}题"} for i in range(300)]
+    importer.import_file(project, write_jsonl("three_hundred.jsonl", records))
+    result = assign.assign_batches(project, query.sample_ids(project), ["甲", "乙", "丙"], overlap=0.1, seed=11)
+    assert sorted(len(b.sample_ids) for b in result.batches) == [110, 110, 110]
+    paths = [workpackage.export_package(project, b.name, tmp_path / b.name).path for b in result.batches]
+    disputed = min(i for b in result.batches for i in b.shared)
+    for number, (path, batch) in enumerate(zip(paths, result.batches, strict=True)):
+        with workpackage.open_project_file(path) as work:
+            for sample_id in batch.sample_ids:
+                actions.add_review(work, sample_id, verdict="accept", label=1, seconds=5.0)
+            if disputed in batch.sample_ids:
+                content = query.get_sample(work, disputed).content
+                actions.edit_content(work, disputed, {**content, "output": f"{number}号的答案"})
+    merged = workpackage.merge_packages(project, paths)
+    assert not merged.refused and merged.conflicts == 1
+    assert project.db.execute("SELECT count(*) FROM reviews").fetchone()[0] == 330
+    assert query.count(project, query.parse_where(["status=accepted", "label=1"])) == 299
+    (conflict,) = adjudication.open_conflicts(project)
+    assert conflict.sample_id == disputed and len(conflict.distinct_versions()) == 2
+    adjudication.resolve_conflict(project, conflict.id, conflict.versions[0].state)
+    assert query.count(project, query.parse_where(["status=accepted", "label=1"])) == 300
+    assert {b["state"] for b in assign.batches(project)} == {"merged"}
