@@ -54,6 +54,11 @@ _KNOWLEDGE_HINTS = (
 
 # Member text longer than this is not a chat of a few rounds; refuse it instead of holding it.
 MAX_MEMBER_BYTES = 16 * 1024 * 1024
+# An archive that inflates to more than this many times its own size is a bomb, not a corpus: JSON
+# chats compress about 5–10× (the COIG file: 150 MB), gzip at most ~1000× (all zeros). The floor lets
+# a tiny archive of a few chats through whatever its ratio.
+MAX_EXPANSION = 100
+MIN_EXPANSION_LIMIT = 64 * 1024 * 1024
 
 
 def detect(sniff: Sniff) -> int:
@@ -93,12 +98,19 @@ def _is_hidden(parts: Iterable[str]) -> bool:
 
 def _archive_members(path: Path) -> Iterator[tuple[str, bytes | None]]:
     last = ""
+    limit = max(MAX_EXPANSION * _size(path), MIN_EXPANSION_LIMIT)
     try:
         # "r|*": a forward-only stream, any compression (the COIG file is gzip; a repack may not be).
         with tarfile.open(path, "r|*") as archive:
             while (info := archive.next()) is not None:
                 # TarFile keeps every TarInfo it has read; forgetting them keeps memory flat.
                 archive.members = []
+                # Checked on the header, before the stream is inflated past the member.
+                if info.offset_data + info.size > limit:
+                    raise FormatError(
+                        f"{path.name}: refused: the archive unpacks to more than {limit // 2**20} MiB, over"
+                        f" {MAX_EXPANSION} times its own size (member {info.name}); it is damaged or an archive bomb"
+                    )
                 if not info.isfile() or _is_hidden(PurePosixPath(info.name).parts):
                     continue
                 last = info.name
@@ -106,6 +118,13 @@ def _archive_members(path: Path) -> Iterator[tuple[str, bytes | None]]:
     except (tarfile.TarError, EOFError, OSError, zlib.error) as error:
         after = f" after member {last}" if last else ""
         raise FormatError(f"{path.name}: not a readable tar archive{after}: {error}") from error
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
 
 
 def _member_bytes(archive: tarfile.TarFile, info: tarfile.TarInfo) -> bytes | None:

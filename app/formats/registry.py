@@ -175,7 +175,8 @@ def _sniff_archive(path: Path) -> Sniff:
                     value = _parse_member(handle.read() if handle else None)
                     if value is not None:
                         values.append(value)
-                if len(members) >= MAX_MEMBERS:
+                # Going on past a huge member inflates all of it (an archive bomb: gigabytes of zeros).
+                if len(members) >= MAX_MEMBERS or member.size > MAX_MEMBER_BYTES:
                     break
     except (tarfile.TarError, OSError, EOFError) as error:
         if not members:

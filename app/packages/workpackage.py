@@ -43,6 +43,7 @@ import hashlib
 import hmac
 import logging
 import os
+import re
 import shutil
 import sqlite3
 import tempfile
@@ -127,8 +128,14 @@ class ExportedPackage:
     changes: Changes
 
 
+# Batch names carry annotator names, which may hold anything: a package's file name never leaves its
+# folder (no "/", "\\" or "..", no leading dot) and is valid on Windows too.
+_UNSAFE_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
+
+
 def package_file_name(batch_name: str) -> str:
-    return f"{batch_name}{PACKAGE_SUFFIX}"
+    safe = _UNSAFE_FILE_NAME.sub("_", batch_name).strip().lstrip(".").replace("..", "_")
+    return f"{safe or 'batch'}{PACKAGE_SUFFIX}"
 
 
 def export_package(project: Project, batch: str | int, out: str | os.PathLike[str]) -> ExportedPackage:
