@@ -148,17 +148,36 @@ def _responder(messages: list[dict]) -> str:
     return "Sure! The subject is Chinese and the answer is B."  # an English reply, not JSON
 
 
+def test_raw_exam_questions_import_from_text_or_a_csv_column(tmp_path: Path) -> None:
+    text = tmp_path / "raw.txt"
+    text.write_text("\n\n" + RAW + "\n\n-----\n" + RAW_2 + "\n=====\n\n", encoding="utf-8")
+    table = tmp_path / "raw.csv"
+    table.write_text('编号,textbox_question\n1,"' + RAW_2 + '"\n', encoding="utf-8")
+    with Project.create(tmp_path / "p.winnow") as project:
+        report = importer.import_file(project, text)
+        assert (report.format, report.imported) == ("exam-text", 2)
+        assert importer.import_file(project, table).imported == 1
+        samples = query.get_samples(project, query.sample_ids(project, query.SampleFilter()))
+    assert [s.content["textbox_question"] for s in samples] == [RAW, RAW_2, RAW_2]
+    assert all(s.kind == "exam" and s.content["textbox_answer"] == "" for s in samples)
+    assert samples[2].content["extra"] == {"编号": "1"}
+
+
+def test_plain_passages_are_not_taken_for_exams(tmp_path: Path) -> None:
+    from app.formats import registry
+
+    passages = tmp_path / "passages.txt"
+    passages.write_text("春天来了，小草发芽了。\n\n---\n\n夏天到了，荷花开了。\n", encoding="utf-8")
+    assert registry.detect(passages).reader.name == "plain-text"
+
+
 def test_raw_exam_text_is_extracted_reviewed_and_exported(tmp_path: Path) -> None:
-    source = tmp_path / "raw_exam.csv"
-    rows = [RAW, RAW_2, "2022年北京冬奥会的吉祥物是什么？"]
-    source.write_text(
-        "textbox_question\n" + "".join('"' + row.replace('"', '""') + '"\n' for row in rows), encoding="utf-8"
-    )
+    source = tmp_path / "raw_exam.txt"
+    source.write_text("\n---\n".join([RAW, RAW_2, "2022年北京冬奥会的吉祥物是什么？答案：冰墩墩"]), encoding="utf-8")
     path = tmp_path / "exam.winnow"
     with Project.create(path) as project:
-        # One column has no delimiter to detect: the format is named, as in the import dialog.
-        report = importer.import_file(project, source, format_name="csv")
-        assert report.imported == 3
+        report = importer.import_file(project, source)
+        assert (report.format, report.imported) == ("exam-text", 3)
         ids = query.sample_ids(project, query.SampleFilter())
         samples = query.get_samples(project, ids)
         assert {s.kind for s in samples} == {"exam"}
