@@ -25,6 +25,7 @@ the instruction pane for samples of this subset (:data:`PRINCIPLES`).
 from __future__ import annotations
 
 import json
+import logging
 import random
 import re
 from collections.abc import Mapping, Sequence
@@ -37,6 +38,8 @@ from app.tasks import ChatCall, Style, Task, Usage
 from app.tasks import near_copy as near
 from app.tasks.chat_json import answer_text, chat_usage, cut, is_chinese, json_value
 from app.tasks.translate import count_tokens
+
+log = logging.getLogger(__name__)
 
 NAME = "self-instruct"
 PROMPT_VERSION = "self-instruct/1"
@@ -191,7 +194,14 @@ def parse_answer(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
 
 def screen(project: Any, samples: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
     """The task's ``screen`` hook: the samples whose instruction is not a near-copy of an existing one."""
-    kept, _dropped = near.screen(project, samples)
+    kept, dropped = near.screen(project, samples)
+    for item in dropped:
+        log.info(
+            "self-instruct: dropped a near-copy (ROUGE-L %.2f of %s): %s",
+            item["score"],
+            f"sample {item['similar_to']}" if isinstance(item["similar_to"], int) else repr(item["similar_to"]),
+            item["sample"].get("instruction", ""),
+        )
     return kept
 
 
