@@ -1,0 +1,606 @@
+"""The two QA gates a batch passes through, as COIG ran them, configurable per project.
+
+Stage 1 (inspection)
+    An inspector checks every annotated sample of the batch: agree, or disagree with a reason from
+    the project's error list (the lead edits it). The batch passes if the share agreed is at least
+    the threshold (COIG: 95 %).
+Stage 2 (the expert's check)
+    An expert checks a random sample (COIG: 200; all of them if the batch is smaller) drawn with a
+    seed from the samples stage 1 checked. It passes only if the share right is at least its
+    threshold — by default 1: every one.
+Rework
+    A batch failing either stage goes back to its annotator (:func:`send_back`): its state is
+    ``assigned`` again, its rework round goes up by one, the samples found wrong are marked
+    ``needs_fix``, and the reasons stay readable (:func:`rework_reasons`); a new work package can be
+    made from it. It then comes through both gates again.
+The correction phase
+    After a batch passed both gates, :func:`start_correction` opens the same gates for the samples
+    labelled 3 (COIG: "needs human correction") once they are corrected.
+Routing
+    The inspection queue puts first the samples most likely wrong (:func:`route`): the machine draft
+    changed a lot (post-edit distance at least ``heavy_edit``), labelled 3 but the draft barely
+    changed (at most ``light_edit``), or decided faster than ``fast_seconds``.
+
+The verdicts are pure functions of counts and a threshold (:func:`passes`, exact fractions); every
+change of the store here is a named, undoable operation.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from fractions import Fraction
+from typing import Any
+
+import orjson
+
+from app.agreement import post_edit_distance
+from app.packages.assign import find_batch
+from app.records import iter_text
+from app.store.actions import JUDGEMENT_KEY
+from app.store.ops import Changes, operation
+from app.store.project import Project, ProjectError, now_iso
+
+PHASES = ("annotate", "correct")
+# Batches in these states have come back from their annotator (or were worked in this project).
+READY_STATES = ("assigned", "exported", "returned", "merged")
+
+# The error list a new project starts with (COIG's inspectors checked translation, facts, the label
+# and the form); the lead edits it per project.
+DEFAULT_REASONS = (
+    "翻译错误",
+    "事实错误",
+    "标签错误",
+    "修改不充分",
+    "指令与回答不符",
+    "格式或标点问题",
+    "其他",
+)
+
+
+@dataclass(frozen=True)
+class QaSettings:
+    stage1_threshold: Fraction = Fraction(95, 100)
+    stage2_sample_size: int = 200
+    stage2_threshold: Fraction = Fraction(1)
+    stage2_seed: int = 0
+    fast_seconds: float = 3.0
+    """A decision quicker than this is suspicious: inspected first."""
+    heavy_edit: Fraction = Fraction(3, 10)
+    light_edit: Fraction = Fraction(5, 100)
+    error_reasons: tuple[str, ...] = DEFAULT_REASONS
+
+    def as_store(self) -> dict[str, str]:
+        return {
+            "stage1_threshold": str(self.stage1_threshold),
+            "stage2_sample_size": str(self.stage2_sample_size),
+            "stage2_threshold": str(self.stage2_threshold),
+            "stage2_seed": str(self.stage2_seed),
+            "fast_seconds": repr(float(self.fast_seconds)),
+            "heavy_edit": str(self.heavy_edit),
+            "light_edit": str(self.light_edit),
+            "error_reasons": orjson.dumps(list(self.error_reasons)).decode(),
+        }
+
+
+def _parse_setting(key: str, text: str) -> Any:
+    if key in ("stage1_threshold", "stage2_threshold", "heavy_edit", "light_edit"):
+        return Fraction(text)
+    if key in ("stage2_sample_size", "stage2_seed"):
+        return int(text)
+    if key == "fast_seconds":
+        return float(text)
+    if key == "error_reasons":
+        return tuple(orjson.loads(text))
+    raise ProjectError(f"unknown QA setting {key!r}")
+
+
+# Pure ---------------------------------------------------------------------------------------------
+
+
+def ratio(threshold: Fraction | float | str) -> Fraction:
+    """A threshold as an exact fraction: ``0.95``, ``"95%"``, ``"19/20"`` are all 19/20."""
+    if isinstance(threshold, str) and threshold.strip().endswith("%"):
+        value = Fraction(threshold.strip()[:-1]) / 100
+    else:
+        value = Fraction(str(threshold)) if isinstance(threshold, float) else Fraction(threshold)
+    if not 0 <= value <= 1:
+        raise ProjectError(f"a threshold is between 0 and 1 (0 %–100 %), not {threshold}")
+    return value
+
+
+def passes(checked: int, agreed: int, threshold: Fraction) -> bool:
+    """A gate's verdict: at least ``threshold`` of the checked samples were right (nothing checked
+    never passes)."""
+    return checked > 0 and Fraction(agreed, checked) >= threshold
+
+
+def allowed_disagreements(checked: int, threshold: Fraction) -> int:
+    """How many of ``checked`` may be found wrong with the gate still passing."""
+    if checked == 0:
+        return 0
+    return max(0, checked - _ceil(threshold * checked))
+
+
+def _ceil(value: Fraction) -> int:
+    return -(-value.numerator // value.denominator)
+
+
+def draw_sample(ids: Iterable[int], size: int, seed: int | str) -> list[int]:
+    """A reproducible random sample of ``size`` ids (all of them if there are fewer), sorted."""
+    pool = sorted(set(ids))
+    if size >= len(pool):
+        return pool
+    return sorted(random.Random(seed).sample(pool, size))
+
+
+def stage2_seed(settings: QaSettings, batch: Mapping[str, Any]) -> str:
+    """The seed of a batch's stage-2 draw: the same batch, phase and round always draw the same samples."""
+    return f"{settings.stage2_seed}/{batch['seed']}/{batch['id']}/{batch['phase']}/{batch['round']}"
+
+
+@dataclass(frozen=True)
+class RoutingInfo:
+    sample_id: int
+    label: int | None = None
+    seconds: float | None = None
+    """How long the annotator's decision took."""
+    edit: Fraction | None = None
+    """Post-edit distance between the machine draft and the final text (None: no draft)."""
+
+
+ROUTING_REASONS = {
+    "heavy_edit": "machine draft changed a lot",
+    "label3_light_edit": "labelled 3 but the draft barely changed",
+    "fast": "decided suspiciously fast",
+}
+
+
+@dataclass(frozen=True)
+class Routed:
+    info: RoutingInfo
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+def routing_reasons(info: RoutingInfo, settings: QaSettings) -> tuple[str, ...]:
+    reasons = []
+    if info.edit is not None and info.edit >= settings.heavy_edit:
+        reasons.append("heavy_edit")
+    if info.label == 3 and info.edit is not None and info.edit <= settings.light_edit:
+        reasons.append("label3_light_edit")
+    if info.seconds is not None and info.seconds < settings.fast_seconds:
+        reasons.append("fast")
+    return tuple(reasons)
+
+
+def route(infos: Iterable[RoutingInfo], settings: QaSettings) -> list[Routed]:
+    """The inspection queue: samples with routing reasons first (more reasons first, then the larger
+    edit, then the quicker decision), then the rest by id."""
+    routed = [Routed(info, routing_reasons(info, settings)) for info in infos]
+
+    def key(item: Routed) -> tuple:
+        info = item.info
+        if not item.reasons:
+            return (1, 0, 0, 0, info.sample_id)
+        seconds = info.seconds if info.seconds is not None else float("inf")
+        return (0, -len(item.reasons), -(info.edit or 0), seconds, info.sample_id)
+
+    return sorted(routed, key=key)
+
+
+# Settings -------------------------------------------------------------------------------------------
+
+
+def qa_settings(project: Project) -> QaSettings:
+    stored = dict(project.db.execute("SELECT key, value FROM qa_settings").fetchall())
+    return replace(QaSettings(), **{key: _parse_setting(key, value) for key, value in stored.items()})
+
+
+def set_qa_settings(project: Project, **values: Any) -> Changes:
+    """Change QA settings of the project (thresholds, sample size, seed, routing limits, error list)."""
+    current = qa_settings(project)
+    try:
+        wanted = replace(current, **values)
+    except TypeError as error:
+        raise ProjectError(f"unknown QA setting: {error}") from None
+    wanted = replace(
+        wanted,
+        stage1_threshold=ratio(wanted.stage1_threshold),
+        stage2_threshold=ratio(wanted.stage2_threshold),
+        heavy_edit=ratio(wanted.heavy_edit),
+        light_edit=ratio(wanted.light_edit),
+        error_reasons=tuple(r.strip() for r in wanted.error_reasons if r.strip()),
+    )
+    if wanted.stage2_sample_size < 1:
+        raise ProjectError("the expert's sample holds at least one sample")
+    if not wanted.error_reasons:
+        raise ProjectError("the error list needs at least one reason")
+    with operation(project, "set_qa_settings", "change the QA gate settings") as op:
+        for key, value in wanted.as_store().items():
+            row = op.conn.execute("SELECT id FROM qa_settings WHERE key = ?", (key,)).fetchone()
+            if row is not None:
+                op.update("qa_settings", row[0], {"value": value})
+            elif value != QaSettings().as_store()[key]:
+                op.insert("qa_settings", {"key": key, "value": value})
+    return op.changes
+
+
+def set_error_reasons(project: Project, reasons: Sequence[str]) -> Changes:
+    return set_qa_settings(project, error_reasons=tuple(reasons))
+
+
+# Reading a batch's gate ---------------------------------------------------------------------------
+
+
+def _batch(project: Project, batch: str | int | Mapping[str, Any]) -> dict[str, Any]:
+    found = find_batch(project, batch["id"] if isinstance(batch, Mapping) else batch)
+    row = project.db.execute(
+        "SELECT phase, round, gate_stage, seed FROM batches WHERE id = ?", (found["id"],)
+    ).fetchone()
+    return {**found, "phase": row[0], "round": row[1], "gate_stage": row[2], "seed": row[3]}
+
+
+def due_stage(batch: Mapping[str, Any]) -> int | None:
+    """The stage the batch is at or waits for (None: through both gates, or failed)."""
+    if batch["state"] == "failed" or batch["gate_stage"] >= 2:
+        return None
+    return batch["gate_stage"] + 1
+
+
+def annotated_samples(project: Project, batch: Mapping[str, Any]) -> list[int]:
+    """The samples stage 1 checks: in the annotation phase every sample of the batch somebody decided
+    (an annotation review, or a status other than new); in the correction phase those labelled 3."""
+    if batch["phase"] == "correct":
+        sql = (
+            "SELECT bs.sample_id FROM batch_samples bs JOIN samples s ON s.id = bs.sample_id"
+            " WHERE bs.batch_id = ? AND s.deleted = 0 AND (s.label = 3 OR EXISTS (SELECT 1 FROM reviews r"
+            " WHERE r.sample_id = bs.sample_id AND r.stage = 'annotate' AND r.label = 3)) ORDER BY bs.sample_id"
+        )
+    else:
+        sql = (
+            "SELECT bs.sample_id FROM batch_samples bs JOIN samples s ON s.id = bs.sample_id"
+            " WHERE bs.batch_id = ? AND s.deleted = 0 AND (s.status != 'new' OR EXISTS (SELECT 1 FROM reviews r"
+            " WHERE r.sample_id = bs.sample_id AND r.stage = 'annotate')) ORDER BY bs.sample_id"
+        )
+    return [row[0] for row in project.db.execute(sql, (batch["id"],))]
+
+
+def stage_samples(project: Project, batch: Mapping[str, Any], stage: int, settings: QaSettings) -> list[int]:
+    annotated = annotated_samples(project, batch)
+    if stage == 1:
+        return annotated
+    return draw_sample(annotated, settings.stage2_sample_size, stage2_seed(settings, batch))
+
+
+def routing_info(project: Project, sample_ids: Sequence[int]) -> list[RoutingInfo]:
+    """Label, the annotator's time and the post-edit distance of each sample."""
+    infos = []
+    for sample_id in sample_ids:
+        label, content_json = project.db.execute(
+            "SELECT label, content FROM samples WHERE id = ?", (sample_id,)
+        ).fetchone()
+        seconds = project.db.execute(
+            "SELECT seconds FROM reviews WHERE sample_id = ? AND stage = 'annotate' AND seconds IS NOT NULL"
+            " ORDER BY id DESC LIMIT 1",
+            (sample_id,),
+        ).fetchone()
+        infos.append(
+            RoutingInfo(sample_id, label, seconds[0] if seconds else None, draft_edit(project, sample_id, content_json))
+        )
+    return infos
+
+
+def draft_edit(project: Project, sample_id: int, content_json: str | None = None) -> Fraction | None:
+    """Post-edit distance between the sample's latest machine draft and its text now (None: no draft)."""
+    if content_json is None:
+        content_json = project.db.execute("SELECT content FROM samples WHERE id = ?", (sample_id,)).fetchone()[0]
+    for (draft_json,) in project.db.execute(
+        "SELECT content FROM suggestions WHERE sample_id = ? AND state != 'dismissed' ORDER BY id DESC", (sample_id,)
+    ):
+        draft = orjson.loads(draft_json)
+        if not isinstance(draft, dict) or JUDGEMENT_KEY in draft:
+            continue
+        content = orjson.loads(content_json)
+        final = {key: content.get(key) for key in draft} if isinstance(content, dict) else content
+        return post_edit_distance("\n".join(iter_text(draft)), "\n".join(iter_text(final)))
+    return None
+
+
+@dataclass
+class Check:
+    sample_id: int
+    checker: str
+    agree: bool
+    reason: str
+    comment: str
+    seconds: float | None
+    created_at: str
+
+
+@dataclass
+class GateStatus:
+    batch: dict[str, Any]
+    stage: int | None
+    settings: QaSettings
+    queue: list[Routed]
+    """The stage's samples in the order to check them."""
+    checks: dict[int, Check]
+    results: list[dict[str, Any]]
+
+    @property
+    def threshold(self) -> Fraction:
+        return self.settings.stage2_threshold if self.stage == 2 else self.settings.stage1_threshold
+
+    @property
+    def total(self) -> int:
+        return len(self.queue)
+
+    @property
+    def checked(self) -> int:
+        return len(self.checks)
+
+    @property
+    def agreed(self) -> int:
+        return sum(1 for c in self.checks.values() if c.agree)
+
+    @property
+    def disagreed(self) -> int:
+        return self.checked - self.agreed
+
+    @property
+    def allowed(self) -> int:
+        """Disagreements the whole stage may have and still pass."""
+        return allowed_disagreements(self.total, self.threshold)
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.checked >= self.total
+
+    @property
+    def verdict(self) -> bool | None:
+        """True/False once every sample is checked (or it can no longer pass); None before."""
+        if self.total and self.disagreed > self.allowed:
+            return False
+        if not self.complete:
+            return None
+        return passes(self.checked, self.agreed, self.threshold)
+
+    @property
+    def open(self) -> bool:
+        return self.batch["state"] == "inspecting"
+
+    def next_unchecked(self) -> int | None:
+        return next((r.info.sample_id for r in self.queue if r.info.sample_id not in self.checks), None)
+
+
+def gate_status(project: Project, batch: str | int | Mapping[str, Any]) -> GateStatus:
+    found = _batch(project, batch)
+    settings = qa_settings(project)
+    stage = due_stage(found)
+    queue: list[Routed] = []
+    checks: dict[int, Check] = {}
+    if stage is not None:
+        ids = stage_samples(project, found, stage, settings)
+        queue = (
+            route(routing_info(project, ids), settings)
+            if stage == 1
+            else [Routed(info) for info in routing_info(project, ids)]
+        )
+        checks = _checks(project, found, stage)
+    return GateStatus(found, stage, settings, queue, checks, gate_results(project, found["id"]))
+
+
+def _checks(project: Project, batch: Mapping[str, Any], stage: int) -> dict[int, Check]:
+    return {
+        row[0]: Check(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
+        for row in project.db.execute(
+            "SELECT sample_id, checker, agree, reason, comment, seconds, created_at FROM gate_checks"
+            " WHERE batch_id = ? AND phase = ? AND round = ? AND stage = ?",
+            (batch["id"], batch["phase"], batch["round"], stage),
+        )
+    }
+
+
+def gate_results(project: Project, batch_id: int | None = None) -> list[dict[str, Any]]:
+    """Every gate decision (of one batch, or all), oldest first."""
+    keys = ("id", "batch_id", "batch", "annotator", "phase", "round", "stage", "checked", "agreed", "threshold",
+            "passed", "seed", "sample_ids", "decided_by", "decided_at")  # fmt: skip
+    rows = project.db.execute(
+        "SELECT g.id, g.batch_id, b.name, b.annotator, g.phase, g.round, g.stage, g.checked, g.agreed, g.threshold,"
+        " g.passed, g.seed, g.sample_ids, g.decided_by, g.decided_at"
+        " FROM gate_results g JOIN batches b ON b.id = g.batch_id"
+        + (" WHERE g.batch_id = ?" if batch_id is not None else "")
+        + " ORDER BY g.id",
+        [batch_id] if batch_id is not None else [],
+    ).fetchall()
+    results = []
+    for row in rows:
+        result = dict(zip(keys, row, strict=True))
+        result["threshold"] = Fraction(result["threshold"])
+        result["passed"] = bool(result["passed"])
+        result["sample_ids"] = orjson.loads(result["sample_ids"])
+        results.append(result)
+    return results
+
+
+# Operations ----------------------------------------------------------------------------------------
+
+
+def start_gate(project: Project, batch: str | int | Mapping[str, Any]) -> Changes:
+    """Open the batch's next stage for checking (state ``inspecting``)."""
+    found = _batch(project, batch)
+    stage = due_stage(found)
+    if found["state"] == "inspecting":
+        raise ProjectError(f"batch {found['name']} is being checked already (stage {stage})")
+    if stage is None:
+        what = "failed: send it back to its annotator first" if found["state"] == "failed" else "passed both gates"
+        raise ProjectError(f"batch {found['name']} {what}")
+    if stage == 1 and found["state"] not in READY_STATES:
+        raise ProjectError(f"batch {found['name']} is {found['state']}; it cannot be inspected now")
+    if not annotated_samples(project, found):
+        raise ProjectError(f"batch {found['name']} has no annotated samples to check yet")
+    name = "stage 1 inspection" if stage == 1 else "stage 2 expert check"
+    with operation(project, "start_gate", f"start the {name} of batch {found['name']}") as op:
+        op.update("batches", found["id"], {"state": "inspecting"})
+    return op.changes
+
+
+def record_check(
+    project: Project,
+    batch: str | int | Mapping[str, Any],
+    sample_id: int,
+    *,
+    agree: bool,
+    reason: str = "",
+    comment: str = "",
+    seconds: float | None = None,
+    checker: str | None = None,
+) -> Changes:
+    """An inspector's or expert's judgement of one sample: agree, or disagree with a reason from the
+    project's error list. Checking a sample again replaces the earlier check (one undo step each)."""
+    found = _batch(project, batch)
+    stage = due_stage(found)
+    if found["state"] != "inspecting" or stage is None:
+        raise ProjectError(f"batch {found['name']} is not being checked; start its gate first")
+    settings = qa_settings(project)
+    if sample_id not in stage_samples(project, found, stage, settings):
+        raise ProjectError(f"sample {sample_id} is not among the samples stage {stage} checks in {found['name']}")
+    reason = reason.strip()
+    if not agree and reason not in settings.error_reasons:
+        raise ProjectError(f"a disagreement needs a reason from the error list: {'、'.join(settings.error_reasons)}")
+    values = {
+        "checker": checker or project.author,
+        "agree": int(agree),
+        "reason": "" if agree else reason,
+        "comment": comment,
+        "seconds": seconds,
+        "created_at": now_iso(),
+    }
+    verb = "agree with" if agree else f"disagree ({reason}) with"
+    with operation(project, "gate_check", f"stage {stage}: {verb} sample {sample_id}") as op:
+        row = op.conn.execute(
+            "SELECT id FROM gate_checks WHERE batch_id = ? AND phase = ? AND round = ? AND stage = ? AND sample_id = ?",
+            (found["id"], found["phase"], found["round"], stage, sample_id),
+        ).fetchone()
+        if row is None:
+            op.insert(
+                "gate_checks",
+                {
+                    "batch_id": found["id"],
+                    "phase": found["phase"],
+                    "round": found["round"],
+                    "stage": stage,
+                    "sample_id": sample_id,
+                    **values,
+                },
+            )
+        else:
+            op.update("gate_checks", row[0], values)
+    return op.changes
+
+
+@dataclass
+class GateDecision:
+    batch: str
+    stage: int
+    checked: int
+    agreed: int
+    threshold: Fraction
+    passed: bool
+    changes: Changes
+
+    @property
+    def agreement(self) -> Fraction:
+        return Fraction(self.agreed, self.checked) if self.checked else Fraction(0)
+
+
+def decide_gate(project: Project, batch: str | int | Mapping[str, Any]) -> GateDecision:
+    """Record the stage's verdict: passed (stage 1 → the expert's check is due; stage 2 → through) or
+    failed (back to the annotator with :func:`send_back`). Every sample must have been checked,
+    unless the disagreements already rule a pass out."""
+    status = gate_status(project, batch)
+    found = status.batch
+    if not status.open or status.stage is None:
+        raise ProjectError(f"batch {found['name']} is not being checked")
+    verdict = status.verdict
+    if verdict is None:
+        raise ProjectError(
+            f"{status.total - status.checked} of {status.total} samples of {found['name']} are not checked yet"
+        )
+    stage = status.stage
+    seed = stage2_seed(status.settings, found) if stage == 2 else None
+    word = "passed" if verdict else "failed"
+    summary = f"batch {found['name']} {word} stage {stage} ({status.agreed}/{status.checked} agreed)"
+    with operation(project, "decide_gate", summary) as op:
+        op.insert(
+            "gate_results",
+            {
+                "batch_id": found["id"],
+                "phase": found["phase"],
+                "round": found["round"],
+                "stage": stage,
+                "checked": status.checked,
+                "agreed": status.agreed,
+                "threshold": str(status.threshold),
+                "passed": int(verdict),
+                "seed": None if seed is None else status.settings.stage2_seed,
+                "sample_ids": orjson.dumps([r.info.sample_id for r in status.queue]).decode(),
+                "decided_by": project.author,
+                "decided_at": now_iso(),
+            },
+        )
+        values: dict[str, Any] = {"state": "passed" if verdict else "failed"}
+        if verdict:
+            values["gate_stage"] = stage
+        op.update("batches", found["id"], values)
+    return GateDecision(found["name"], stage, status.checked, status.agreed, status.threshold, verdict, op.changes)
+
+
+def rework_reasons(project: Project, batch: str | int | Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the checkers found wrong in the batch's latest failed stage: sample, reason, comment, who."""
+    found = _batch(project, batch)
+    last = project.db.execute(
+        "SELECT phase, round, stage FROM gate_results WHERE batch_id = ? AND passed = 0 ORDER BY id DESC LIMIT 1",
+        (found["id"],),
+    ).fetchone()
+    if last is None:
+        return []
+    keys = ("sample_id", "reason", "comment", "checker", "stage", "round")
+    return [
+        dict(zip(keys, row, strict=True))
+        for row in project.db.execute(
+            "SELECT sample_id, reason, comment, checker, stage, round FROM gate_checks WHERE batch_id = ? AND phase = ?"
+            " AND round = ? AND stage = ? AND agree = 0 ORDER BY sample_id",
+            (found["id"], *last),
+        )
+    ]
+
+
+def send_back(project: Project, batch: str | int | Mapping[str, Any]) -> Changes:
+    """A failed batch goes back to its annotator: ``assigned`` again, the next rework round, and the
+    samples found wrong marked ``needs_fix``. It comes back through both gates."""
+    found = _batch(project, batch)
+    if found["state"] != "failed":
+        raise ProjectError(f"batch {found['name']} is {found['state']}; only a failed batch goes back for rework")
+    wrong = sorted({r["sample_id"] for r in rework_reasons(project, found)})
+    summary = (
+        f"send batch {found['name']} back to {found['annotator']} (round {found['round'] + 1}, {len(wrong)} to fix)"
+    )
+    with operation(project, "rework_batch", summary) as op:
+        op.update("batches", found["id"], {"state": "assigned", "round": found["round"] + 1, "gate_stage": 0})
+        stamp = now_iso()
+        for sample_id in wrong:
+            if op.update("samples", sample_id, {"status": "needs_fix"}):
+                op.update("samples", sample_id, {"updated_at": stamp})
+    return op.changes
+
+
+def start_correction(project: Project, batch: str | int | Mapping[str, Any]) -> Changes:
+    """After both gates: the batch's label-3 samples are corrected and go through the same gates."""
+    found = _batch(project, batch)
+    if found["phase"] != "annotate" or found["gate_stage"] < 2:
+        raise ProjectError(f"batch {found['name']} has not passed both gates of the annotation phase")
+    with operation(project, "start_correction", f"correction phase of batch {found['name']}") as op:
+        op.update("batches", found["id"], {"phase": "correct", "round": 0, "gate_stage": 0, "state": "assigned"})
+    return op.changes

@@ -1,0 +1,154 @@
+"""What the QA dashboard and ``winnow agreement`` show, read from a project (no Qt, no writes).
+
+Agreement is measured on the overlap: samples given to two or more annotators
+(``batch_samples.shared``; in a project without batches, any sample two people annotated). Each
+person's judgement of a sample is their latest annotation review with a label (or rating).
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from app import agreement
+from app.agreement import AgreementSummary, Throughput
+from app.gates import draft_edit, gate_results
+from app.store.project import Project
+
+
+def _judgements(project: Project, column: str) -> dict[int, dict[str, int]]:
+    has_overlap = project.db.execute("SELECT 1 FROM batch_samples WHERE shared = 1 LIMIT 1").fetchone() is not None
+    overlap = " AND r.sample_id IN (SELECT sample_id FROM batch_samples WHERE shared = 1)" if has_overlap else ""
+    found: dict[int, dict[str, int]] = defaultdict(dict)
+    # Ordered by id: a later review by the same person replaces their earlier one.
+    for sample_id, reviewer, value in project.db.execute(
+        f"SELECT r.sample_id, r.reviewer, r.{column} FROM reviews r JOIN samples s ON s.id = r.sample_id"
+        f" WHERE r.stage = 'annotate' AND r.{column} IS NOT NULL AND s.deleted = 0{overlap} ORDER BY r.id"
+    ):
+        found[sample_id][reviewer] = value
+    return found
+
+
+@dataclass
+class AgreementReport:
+    labels: AgreementSummary
+    ratings: AgreementSummary
+    throughput: list[Throughput]
+    edits: dict[str, list[Fraction]] = field(default_factory=dict)
+    """Post-edit distances of each annotator's samples that had a machine draft."""
+
+    def mean_edit(self, annotator: str) -> Fraction | None:
+        values = self.edits.get(annotator) or []
+        return sum(values, Fraction(0)) / len(values) if values else None
+
+    @property
+    def annotators(self) -> list[str]:
+        names = {t.annotator for t in self.throughput}
+        names |= {a.annotator for a in self.labels.per_annotator} | {a.annotator for a in self.ratings.per_annotator}
+        return sorted(names)
+
+
+def agreement_report(project: Project, *, cancelled: Callable[[], bool] | None = None) -> AgreementReport:
+    labels = agreement.label_agreement(_judgements(project, "label"))
+    ratings = agreement.rating_agreement(_judgements(project, "rating"), "ordinal")
+    decisions = project.db.execute(
+        "SELECT reviewer, seconds FROM reviews WHERE stage = 'annotate' AND (verdict IS NOT NULL OR label IS NOT NULL)"
+    ).fetchall()
+    edits: dict[str, list[Fraction]] = defaultdict(list)
+    rows = project.db.execute(
+        "SELECT s.id, s.content, (SELECT r.reviewer FROM reviews r WHERE r.sample_id = s.id AND r.stage = 'annotate'"
+        " ORDER BY r.id DESC LIMIT 1) FROM samples s WHERE s.deleted = 0"
+        " AND EXISTS (SELECT 1 FROM suggestions g WHERE g.sample_id = s.id)"
+        " AND EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND r.stage = 'annotate')"
+    ).fetchall()
+    for sample_id, content_json, reviewer in rows:
+        if cancelled is not None and cancelled():
+            break
+        distance = draft_edit(project, sample_id, content_json)
+        if distance is not None:
+            edits[reviewer].append(distance)
+    return AgreementReport(labels, ratings, agreement.throughput(decisions), dict(edits))
+
+
+@dataclass
+class DashboardData:
+    labels: dict[int | None, int]
+    """COIG label → samples (None: not labelled yet)."""
+    ratings: dict[int, int]
+    annotators: list[dict[str, Any]]
+    """name, assigned, decided."""
+    batches: list[dict[str, Any]]
+    """name, annotator, state, phase, round, gate_stage, samples, decided."""
+    gates: list[dict[str, Any]]
+    agreement_over_time: list[tuple[str, float]]
+    """(day, Fleiss' kappa of the overlap as annotated up to that day)."""
+    report: AgreementReport
+
+
+def dashboard_data(
+    project: Project, *, progress: Callable[[int], None] | None = None, cancelled: Callable[[], bool] | None = None
+) -> DashboardData:
+    """Everything the dashboard draws, in one read (run it off the GUI thread on big projects)."""
+    db = project.db
+    labels: dict[int | None, int] = {label: 0 for label in (1, 2, 3, 4)}
+    labels[None] = 0
+    for label, count in db.execute("SELECT label, count(*) FROM samples WHERE deleted = 0 GROUP BY label"):
+        labels[label] = count
+    ratings = {rating: 0 for rating in range(1, 6)}
+    for rating, count in db.execute(
+        "SELECT rating, count(*) FROM samples WHERE deleted = 0 AND rating IS NOT NULL GROUP BY rating"
+    ):
+        ratings[rating] = count
+    if progress is not None:
+        progress(1)
+    decided = "s.status != 'new'"
+    annotators = [
+        {"name": name, "assigned": assigned, "decided": done or 0}
+        for name, assigned, done in db.execute(
+            f"SELECT s.assignee, count(*), sum({decided}) FROM samples s WHERE s.deleted = 0 AND s.assignee IS NOT NULL"
+            " GROUP BY s.assignee ORDER BY s.assignee"
+        )
+    ]
+    batch_keys = ("name", "annotator", "state", "phase", "round", "gate_stage", "samples", "decided")
+    batches = [
+        dict(zip(batch_keys, row, strict=True))
+        for row in db.execute(
+            "SELECT b.name, b.annotator, b.state, b.phase, b.round, b.gate_stage, count(s.id),"
+            f" coalesce(sum({decided}), 0) FROM batches b LEFT JOIN batch_samples bs ON bs.batch_id = b.id"
+            " LEFT JOIN samples s ON s.id = bs.sample_id"
+            " GROUP BY b.id ORDER BY b.id"
+        )
+    ]
+    if progress is not None:
+        progress(2)
+    report = agreement_report(project, cancelled=cancelled)
+    if progress is not None:
+        progress(3)
+    return DashboardData(
+        labels, ratings, annotators, batches, gate_results(project), _agreement_over_time(project), report
+    )
+
+
+def _agreement_over_time(project: Project) -> list[tuple[str, float]]:
+    has_overlap = project.db.execute("SELECT 1 FROM batch_samples WHERE shared = 1 LIMIT 1").fetchone() is not None
+    overlap = " AND r.sample_id IN (SELECT sample_id FROM batch_samples WHERE shared = 1)" if has_overlap else ""
+    rows = project.db.execute(
+        "SELECT substr(r.created_at, 1, 10), r.sample_id, r.reviewer, r.label FROM reviews r"
+        f" WHERE r.stage = 'annotate' AND r.label IS NOT NULL{overlap} ORDER BY r.created_at, r.id"
+    ).fetchall()
+    points: list[tuple[str, float]] = []
+    seen: dict[int, dict[str, int]] = defaultdict(dict)
+    days = Counter(row[0] for row in rows)
+    index = 0
+    for day in sorted(days):
+        while index < len(rows) and rows[index][0] == day:
+            _, sample_id, reviewer, label = rows[index]
+            seen[sample_id][reviewer] = label
+            index += 1
+        kappa = agreement.fleiss_kappa(list(by.values()) for by in seen.values())
+        if kappa is not None:
+            points.append((day, float(kappa)))
+    return points
