@@ -8,11 +8,13 @@ import json
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
 from app import exporter
 from app.packages import adjudication, assign, workpackage
-from app.store import Project, query
+from app.store import Project, actions, query
 from tests.package_helpers import dump, lead_project
 from widgets.adjudication import AdjudicationDialog
 from widgets.main_window import MainWindow
@@ -94,8 +96,6 @@ def test_adjudication_view_picks_hunks_and_resolves(qtbot, lead: Project, tmp_pa
     }
     sample_id = lead.db.execute("SELECT min(sample_id) FROM batch_samples WHERE shared = 1").fetchone()[0]
     base = query.get_sample(lead, sample_id).content
-    from app.store import actions
-
     for who, change in (
         ("alice", {"output": "甲：" + base["output"]}),
         ("bob", {"instruction": base["instruction"] + "（乙）"}),
@@ -189,3 +189,23 @@ def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch)
     assert sum(r["output"].endswith("（同）") for r in records) == 1
     assert not any(r["output"].endswith("（甲）") for r in records)
     lead_window.close()
+
+
+def test_packages_dropped_on_the_window_are_merged(qtbot, lead: Project, tmp_path: Path) -> None:
+    assign.assign_batches(lead, query.sample_ids(lead), ["alice"])
+    (batch,) = assign.batches(lead)
+    package = workpackage.export_package(lead, batch["id"], tmp_path / batch["name"]).path
+    with workpackage.open_project_file(package) as work:
+        actions.add_review(work, query.sample_ids(work)[0], verdict="accept", label=1)
+    window = open_window(qtbot, lead)
+    data = QMimeData()
+    data.setUrls([QUrl.fromLocalFile(str(package))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, data, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dropEvent(event)
+    with qtbot.waitSignal(window.team.task.done, timeout=20_000):
+        pass
+    assert assign.find_batch(lead, batch["id"])["state"] == "merged"
+    assert "1 reviews" in window.statusBar().currentMessage()
+    window.close()

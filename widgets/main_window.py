@@ -587,7 +587,12 @@ class MainWindow(QMainWindow):
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
         if paths:
             event.acceptProposedAction()
-            self.import_dialog(paths)
+            # Work packages dropped on the lead's window come back to be merged; anything else is data.
+            packages = [path for path in paths if path.suffix == ".winnowpkg"]
+            if packages:
+                self.team.merge(packages)
+            if len(packages) < len(paths):
+                self.import_dialog([path for path in paths if path.suffix != ".winnowpkg"])
 
     def _restore_layout(self) -> None:
         store = settings.settings()
