@@ -5,6 +5,7 @@ the next sample shows); it never runs SQL itself."""
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +98,8 @@ class MainWindow(QMainWindow):
         self.current: Sample | None = None
         self._pending: dict[str, Any] | None = None
         self._pending_id: int | None = None
+        # When the current sample was shown (monotonic): each decision records the seconds since.
+        self._shown_at: float | None = None
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS, timeout=self.save_pending)
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS, timeout=self._periodic_backup)
         self._compose = _ComposeWatcher()
@@ -297,6 +300,7 @@ class MainWindow(QMainWindow):
             self.panes.setEnabled(False)
             return
         self._show(sample_id)
+        self._shown_at = time.monotonic()
         settings.remember_position(self.project.path, sample_id)
 
     def _show(self, sample_id: int) -> None:
@@ -353,6 +357,10 @@ class MainWindow(QMainWindow):
     def _show_saved(self) -> None:
         self.save_state.setText(self.tr("All changes saved"))
 
+    def seconds_shown(self) -> float | None:
+        """How long the current sample has been shown: the time a decision on it took."""
+        return None if self._shown_at is None else round(time.monotonic() - self._shown_at, 3)
+
     # Decisions
 
     def decide_label(self, label: int) -> None:
@@ -364,7 +372,8 @@ class MainWindow(QMainWindow):
     def rate(self, rating: int) -> None:
         if self.current is None or not self.save_pending():
             return
-        self._apply(lambda: actions.add_review(self.project, self.current.id, rating=rating))
+        seconds = self.seconds_shown()
+        self._apply(lambda: actions.add_review(self.project, self.current.id, rating=rating, seconds=seconds))
 
     def _decide(self, *, verdict: str, label: int | None = None) -> None:
         """Save the verdict (on disk before anything else shows), then move to the next undecided."""
@@ -373,7 +382,9 @@ class MainWindow(QMainWindow):
         sample_id = self.current.id
         comment = self.verdict_bar.comment()
         changes = self._apply(
-            lambda: actions.add_review(self.project, sample_id, verdict=verdict, label=label, comment=comment)
+            lambda: actions.add_review(
+                self.project, sample_id, verdict=verdict, label=label, comment=comment, seconds=self.seconds_shown()
+            )
         )
         if changes is None:
             return
