@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QDialog,
@@ -243,20 +243,21 @@ class AssignDialog(QDialog):
         super().reject()
 
 
-class TeamActions:
+class TeamActions(QObject):
     """The Team menu of a main window and what its entries do."""
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self.window = window
         self.task: BackgroundTask | None = None
-        menu = window.menuBar().addMenu(window.tr("&Team"))
+        menu = window.menuBar().addMenu(self.tr("&Team"))
         menu.setObjectName(TEAM_MENU_NAME)
         self.menu = menu
-        self.assign_action = menu.addAction(window.tr("&Assign and send packages…"))
+        self.assign_action = menu.addAction(self.tr("&Assign and send packages…"))
         self.assign_action.triggered.connect(lambda _checked=False: self.assign())
-        self.merge_action = menu.addAction(window.tr("&Merge returned packages…"))
+        self.merge_action = menu.addAction(self.tr("&Merge returned packages…"))
         self.merge_action.triggered.connect(lambda _checked=False: self.merge())
-        self.adjudicate_action = menu.addAction(window.tr("A&djudicate…"))
+        self.adjudicate_action = menu.addAction(self.tr("A&djudicate…"))
         self.adjudicate_action.triggered.connect(lambda _checked=False: self.adjudicate())
         menu.aboutToShow.connect(self.update_actions)
         window.project_changed.connect(self.announce_package)
@@ -266,7 +267,7 @@ class TeamActions:
         manifest = workpackage.package_manifest(project)
         if manifest is not None:
             self.window.statusBar().showMessage(
-                self.window.tr(
+                self.tr(
                     "Work package {batch} for {who} from {project}: your changes are saved in this file; "
                     "send it back when you are done."
                 ).format(batch=manifest["batch"], who=manifest["annotator"], project=manifest["project_name"]),
@@ -280,9 +281,7 @@ class TeamActions:
             action.setEnabled(not is_package and (self.task is None or not self.task.is_running()))
         waiting = 0 if is_package else adjudication.open_count(project)
         self.adjudicate_action.setText(
-            self.window.tr("A&djudicate ({n} waiting)…").format(n=waiting)
-            if waiting
-            else self.window.tr("A&djudicate…")
+            self.tr("A&djudicate ({n} waiting)…").format(n=waiting) if waiting else self.tr("A&djudicate…")
         )
         self.adjudicate_action.setEnabled(bool(waiting))
 
@@ -297,21 +296,19 @@ class TeamActions:
         if files is None:
             names, _ = QFileDialog.getOpenFileNames(
                 self.window,
-                self.window.tr("Merge returned packages"),
+                self.tr("Merge returned packages"),
                 "",
-                self.window.tr("Work packages ({pattern})").format(pattern=PACKAGE_FILTER),
+                self.tr("Work packages ({pattern})").format(pattern=PACKAGE_FILTER),
             )
             files = [Path(name) for name in names]
         if not files:
             return None
         self.window.save_pending()
-        self.window.statusBar().showMessage(self.window.tr("Merging {n} packages…").format(n=len(files)))
+        self.window.statusBar().showMessage(self.tr("Merging {n} packages…").format(n=len(files)))
         project = self.window.project
         self.task = run_in_background(merge_files, project.path, project.author, files)
         self.task.finished.connect(self._merged)
-        self.task.failed.connect(
-            lambda message: QMessageBox.warning(self.window, self.window.tr("Merge failed"), message)
-        )
+        self.task.failed.connect(lambda message: QMessageBox.warning(self.window, self.tr("Merge failed"), message))
         return self.task
 
     def _merged(self, result: workpackage.MergeResult) -> None:
@@ -321,12 +318,12 @@ class TeamActions:
         text = "\n".join(report.summary() for report in result.reports)
         waiting = adjudication.open_count(self.window.project)
         if result.refused:
-            QMessageBox.warning(self.window, self.window.tr("Some packages were refused"), text)
+            QMessageBox.warning(self.window, self.tr("Some packages were refused"), text)
         elif waiting:
             answer = QMessageBox.question(
                 self.window,
-                self.window.tr("Packages merged"),
-                text + "\n\n" + self.window.tr("{n} samples wait for adjudication. Adjudicate now?").format(n=waiting),
+                self.tr("Packages merged"),
+                text + "\n\n" + self.tr("{n} samples wait for adjudication. Adjudicate now?").format(n=waiting),
             )
             if answer == QMessageBox.StandardButton.Yes:
                 self.adjudicate()
