@@ -12,6 +12,7 @@ shapes differ (a message added, a key missing) the whole content is one hunk.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
@@ -145,8 +146,6 @@ def content_hunks(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[FieldDiff]
 
 
 def _show(content: Mapping[str, Any]) -> str:
-    import json
-
     return json.dumps(content, ensure_ascii=False, indent=2)
 
 
