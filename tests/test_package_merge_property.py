@@ -8,7 +8,7 @@ import tempfile
 from pathlib import Path
 
 import orjson
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from app import importer
@@ -101,8 +101,17 @@ def merged_copy(lead_path: Path, folder: Path, name: str, groups: list[list[Path
     return project
 
 
+# Every sample with two people, who all edit differently: conflicts on every shared sample.
+ALL_DIFFERENT = {
+    "overlap": 1.0,
+    "seed": 1,
+    "work": [[{"edit": edit, "label": label}] * 4 for edit, label in (("（一）", 1), ("（二）", 1), ("", 3))],
+}
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(plan=plans, order=st.permutations(range(3)), together=st.booleans())
+@example(plan=ALL_DIFFERENT, order=[2, 0, 1], together=False)
 def test_merge_is_order_independent_idempotent_and_loses_nothing(plan: dict, order: list[int], together: bool) -> None:
     with tempfile.TemporaryDirectory(prefix="winnow-merge-") as name:
         folder = Path(name)
@@ -112,6 +121,8 @@ def test_merge_is_order_independent_idempotent_and_loses_nothing(plan: dict, ord
         other = merged_copy(lead_path, folder, "shuffled", [shuffled] if together else [[p] for p in shuffled])
         try:
             assert observed(one_by_one) == observed(other)
+            if plan == ALL_DIFFERENT:
+                assert len(observed(other)["conflicts"]) == 4
 
             # idempotent: merging every package again changes nothing at all
             before = dump(other)
