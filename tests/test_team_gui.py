@@ -158,12 +158,14 @@ def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch)
         window.project.close()
 
     # The lead merges both packages in the background; one sample waits for adjudication.
+    assert lead_window.browser.select_sample(agreed)
     monkeypatch.setattr(QMessageBox, "question", lambda *_args: QMessageBox.StandardButton.No)
     task = lead_window.team.merge(sorted(outbox.glob("*.winnowpkg")))
     with qtbot.waitSignal(task.done, timeout=20_000):
         pass
     assert adjudication.open_count(lead) == 1
     assert query.get_sample(lead, agreed).content["output"].endswith("（同）")
+    assert lead_window.current.content["output"].endswith("（同）")  # the sample on show is refreshed
     reviews = lead.db.execute("SELECT reviewer, label FROM reviews WHERE sample_id = ? ORDER BY reviewer", [agreed])
     assert reviews.fetchall() == [("alice", 1), ("bob", 1)]
     authors = {r["author"] for r in query.revisions(lead, agreed)}
@@ -178,6 +180,8 @@ def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch)
     assert judge.resolve()
     judge.close()
     final = query.get_sample(lead, conflicted)
+    assert lead_window.browser.select_sample(conflicted)
+    assert lead_window.current.label == 1
     assert final.content["output"].endswith("（乙）") and final.label == 1
 
     # And exports the dataset.

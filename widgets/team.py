@@ -274,6 +274,10 @@ class TeamActions(QObject):
                 30_000,
             )
 
+    def show_changes(self, changes: Changes) -> None:
+        """Refresh the list, and the sample shown if it changed (the window's own after-operation step)."""
+        self.window._after(changes)
+
     def update_actions(self) -> None:
         project = self.window.project
         is_package = workpackage.package_manifest(project) is not None
@@ -288,7 +292,7 @@ class TeamActions(QObject):
     def assign(self) -> AssignDialog:
         self.window.save_pending()
         dialog = AssignDialog(self.window.project, self.window.browser.filter(), self.window)
-        dialog.changed.connect(self.window.browser.refresh)
+        dialog.changed.connect(self.show_changes)
         dialog.open()
         return dialog
 
@@ -314,7 +318,7 @@ class TeamActions(QObject):
     def _merged(self, result: workpackage.MergeResult) -> None:
         self.window.statusBar().clearMessage()
         if result.changes:
-            self.window.browser.refresh(result.changes)
+            self.show_changes(result.changes)
         text = "\n".join(report.summary() for report in result.reports)
         waiting = adjudication.open_count(self.window.project)
         if result.refused:
@@ -335,7 +339,7 @@ class TeamActions(QObject):
 
         self.window.save_pending()
         dialog = AdjudicationDialog(self.window.project, self.window)
-        dialog.resolved.connect(self.window.browser.refresh)
+        dialog.resolved.connect(self.show_changes)
         dialog.open()
         return dialog
 
