@@ -9,9 +9,11 @@ from pathlib import Path
 import orjson
 import pytest
 
+from app import importer
 from app.packages import adjudication, assign, workpackage
 from app.packages.hunks import content_hunks
 from app.store import Project, ProjectError, actions, ops, query
+from tests.conftest import ALPACA
 from tests.package_helpers import dump, lead_project
 
 
@@ -365,9 +367,6 @@ def test_a_late_package_does_not_undo_an_adjudication(lead: Project, tmp_path: P
 
 def test_three_hundred_samples_three_annotators(project: Project, write_jsonl, tmp_path: Path) -> None:
     """The issue's scale: 300 samples for three annotators with 10 % overlap, all merged back."""
-    from app import importer
-    from tests.conftest import ALPACA
-
     records = [{**ALPACA[i % 3], "input": f"第{i}题"} for i in range(300)]
     importer.import_file(project, write_jsonl("three_hundred.jsonl", records))
     result = assign.assign_batches(project, query.sample_ids(project), ["甲", "乙", "丙"], overlap=0.1, seed=11)
