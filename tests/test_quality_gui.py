@@ -58,7 +58,7 @@ def test_ignore_button_records_who_and_undo_brings_the_flag_back(qtbot, window: 
     [shown] = window.quality.shown
     assert shown.flag == "punctuation_width" and shown.ignored_by == "tester"
     label = window.quality.findChild(QLabel, "quality_flag_punctuation_width")
-    assert "ignored by tester" in label.text()
+    assert "Ignored by tester" in label.text()
     assert window.quality.findChild(QPushButton, "ignore_punctuation_width") is None
     assert query.count(window.project, query.SampleFilter(flag=("punctuation_width",))) == 0
     window.undo()

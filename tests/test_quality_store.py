@@ -290,3 +290,22 @@ def test_command_line_check_dedup_simplify_end_to_end(
     with pytest.raises(SystemExit) as usage:
         run("simplify", project_path, "--config", "nope")
     assert usage.value.code == 2
+
+
+def test_minhash_signatures_estimate_jaccard_and_bands_catch_near_copies() -> None:
+    base = "机器学习是人工智能的一个分支，它让计算机从数据中学习规律，并用这些规律对新的数据做出预测。"
+    variants = [base[:i] + "的" + base[i + 1 :] for i in range(3, 40, 6)] + ["今天天气很好，我们去公园散步。"]
+    sets = [dedup.shingle_hashes(text) for text in [base, *variants]]
+    signature = dedup.signatures(sets)
+    assert signature.shape == (len(sets), dedup.NUM_PERM)
+    for i in range(1, len(sets)):
+        exact = dedup.jaccard(sets[0], sets[i])
+        estimate = float((signature[0] == signature[i]).mean())
+        assert abs(exact - estimate) < 0.15, (exact, estimate)
+    bands, rows = dedup.band_parameters(0.8)
+    assert bands * rows <= dedup.NUM_PERM
+    assert 1 - (1 - 0.9**rows) ** bands > 0.99  # a pair at 0.9 is almost surely a candidate
+    assert 1 - (1 - 0.3**rows) ** bands < 0.01  # one at 0.3 almost never
+    # Punctuation, spaces and case do not make a copy new.
+    assert dedup.jaccard(dedup.shingle_hashes("Hello, World! 你好"), dedup.shingle_hashes("hello world 你好。")) == 1.0
+    assert len(dedup.shingle_hashes("，。！")) == 0

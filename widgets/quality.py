@@ -27,6 +27,7 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressDialog,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -92,7 +93,7 @@ class QualityPanel(QFrame):
         line.setContentsMargins(0, 0, 0, 0)
         first = flag.findings[0] if flag.findings else flag.title
         more = len(flag.findings) - 1
-        text = f"{flag.title}: {first}"
+        text = first  # says what and where; the check's name is in the tooltip
         if len(text) > LINE_CHARS:
             text = text[: LINE_CHARS - 1] + "…"
         if more > 0:
@@ -100,14 +101,14 @@ class QualityPanel(QFrame):
         label = QLabel(row)
         label.setObjectName(f"quality_flag_{flag.flag}")
         label.setTextFormat(Qt.TextFormat.PlainText)
-        label.setToolTip("\n".join([flag.flag, *flag.findings]))
+        # A long finding is cut at the pane's edge: it must never widen the window.
+        label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        label.setToolTip("\n".join([f"{flag.title} ({flag.flag})", *flag.findings]))
         line.addWidget(label, 1)
         if flag.ignored_by:
+            when = (flag.ignored_at or "").replace("T", " ")[:16]  # 2026-11-21 13:16, UTC
             label.setText(
-                "✓ "
-                + text
-                + "  "
-                + self.tr("(ignored by {who}, {when})").format(who=flag.ignored_by, when=flag.ignored_at)
+                "✓ " + self.tr("Ignored by {who} ({when} UTC): ").format(who=flag.ignored_by, when=when) + text
             )
             label.setEnabled(False)
         else:
