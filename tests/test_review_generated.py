@@ -109,3 +109,47 @@ def test_knowledge_is_shown_beside_an_empty_chat_and_its_draft(qtbot) -> None:
     chat = [{"role": "user", "content": "北京猿人住在山顶洞吗？"}, {"role": "assistant", "content": "不是。"}]
     pane.show_sample(sample(Kind.CHAT, {"messages": chat, "knowledge": knowledge}), PaneContext())
     assert len(pane.turns) == 2 and pane.knowledge.isVisible()
+
+
+def test_exam_and_chat_drafts_are_taken_from_the_window(qtbot, tmp_path) -> None:
+    from app.store import Project, actions, query
+    from tests.test_task_ccmc import ENTRY, ROUNDS
+    from tests.test_task_exam_extract import CONTENT, GOOD
+    from widgets.main_window import MainWindow
+
+    path = tmp_path / "review.winnow"
+    messages = [
+        m for r in ROUNDS for m in ({"role": "user", "content": r["Q"]}, {"role": "assistant", "content": r["A"]})
+    ]
+    with Project.create(path) as project:
+        actions.create_sample(project, "exam", CONTENT)
+        actions.create_sample(project, "chat", {"messages": [], "knowledge": ENTRY})
+        exam_id, chat_id = query.sample_ids(project, query.SampleFilter())
+        actions.add_suggestion(project, exam_id, task="exam-extract", content=GOOD, engine="llm:m", model="m")
+        actions.add_suggestion(project, chat_id, task="ccmc", content={"messages": messages}, engine="llm:m", model="m")
+    window = MainWindow(Project.open(path))
+    qtbot.addWidget(window)
+    window.show()
+    try:
+        window.browser.select_sample(exam_id)
+        exam = window.panes.current_pane()
+        assert isinstance(exam, ExamPane) and exam.drafts.isVisible()
+        assert exam.fields["textbox_question"].value() == CONTENT["textbox_question"]  # the raw text, until taken
+        qtbot.mouseClick(exam.drafts.buttons()[0], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: exam.fields["textbox_answer"].value() == "B", timeout=3000)
+        assert exam.subject.currentText() == "语文" and not exam.drafts.isVisible()
+
+        window.browser.select_sample(chat_id)
+        chat = window.panes.current_pane()
+        assert isinstance(chat, ChatPane) and chat.drafts.isVisible() and chat.turns == []
+        assert chat.knowledge.isVisible()
+        qtbot.mouseClick(chat.drafts.buttons()[0], Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: len(chat.turns) == 10, timeout=3000)
+        assert chat.knowledge.isVisible() and not chat.drafts.isVisible()
+        assert window.project.db.execute("SELECT count(*) FROM suggestions WHERE state = 'accepted'").fetchone()[0] == 2
+        stored = query.get_samples(window.project, [exam_id, chat_id])
+        assert stored[0].content == GOOD
+        assert stored[1].content == {"messages": messages, "knowledge": ENTRY}
+    finally:
+        window.close()
+        window.project.close()

@@ -9,6 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
+from widgets.panes.content_drafts import ContentDrafts
 from widgets.text_fields import ScrollForm, TextField, as_text, put_value
 
 # COIG's subjects, as stored in the data (so not translated); the combo takes any other too.
@@ -54,6 +55,11 @@ class ExamPane(ReviewPane):
         for field in self.fields.values():
             self.form.add(field)
             field.edited.connect(self._on_edited)
+        # The six fields an exam extraction proposes, under the form, with Take.
+        self.drafts = ContentDrafts((*self.fields, "subject"), self._draft_parts, self.content)
+        self.form.add(self.drafts)
+        self.suggestion_taken = self.drafts.taken
+        """A draft taken: its id and the whole content with it (forwarded by the KindStack)."""
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.form)
@@ -69,6 +75,7 @@ class ExamPane(ReviewPane):
         self._subject_shown = as_text(self._content.get("subject", ""))
         self.subject.setCurrentText(self._subject_shown)
         self.subject.blockSignals(False)
+        self.drafts.show_drafts(context.suggestions)
         self.form.verticalScrollBar().setValue(0)
 
     def content(self) -> dict[str, Any]:
@@ -82,6 +89,10 @@ class ExamPane(ReviewPane):
 
     def focus_first_field(self) -> None:
         self.fields["textbox_q_instruction"].editor.setFocus()
+
+    def _draft_parts(self, draft: dict[str, Any]) -> list[tuple[str, str]]:
+        titles = {key: field.label.text() for key, field in self.fields.items()} | {"subject": self.tr("Subject")}
+        return [(titles[key], as_text(draft[key])) for key in (*self.fields, "subject") if key in draft]
 
     def _on_subject_changed(self, _text: str) -> None:
         self._on_edited()

@@ -1,0 +1,111 @@
+"""Machine drafts of the exam fields (exam extraction) and of a chat's messages (CCMC generation),
+shown in their panes with a Take button, as the instruction pane shows its field drafts.
+
+A draft is listed when it is pending and proposes only keys the pane edits (the six exam fields; a
+chat's ``messages``). Taking it emits the whole content with the draft put over it; the window takes
+it through ``actions.accept_suggestion`` (one undoable step), and the pane then shows the form filled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+
+from widgets.text_fields import GrowingBrowser, as_text
+
+Render = Callable[[dict[str, Any]], list[tuple[str, str]]]
+"""A draft's content → (title, text) parts to show."""
+
+
+def pending_drafts(suggestions: list[dict[str, Any]], keys: Collection[str]) -> list[dict[str, Any]]:
+    """The pending drafts proposing nothing but ``keys``, newest first."""
+    found = []
+    for suggestion in suggestions:
+        content = suggestion.get("content")
+        if suggestion.get("state") != "pending" or not isinstance(content, dict) or not content:
+            continue
+        if set(content) <= set(keys):
+            found.append(suggestion)
+    return found[::-1]
+
+
+class ContentDrafts(QWidget):
+    """The drafts of the shown sample for one pane; :attr:`taken` when the reviewer takes one."""
+
+    taken = Signal(int, dict)
+    """The suggestion's id and the whole content with the draft put over it."""
+
+    def __init__(
+        self,
+        keys: Collection[str],
+        render: Render,
+        content: Callable[[], dict[str, Any]],
+        parent: QWidget | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._keys = tuple(keys)
+        self._render = render
+        self._content = content
+        self._boxes: list[QWidget] = []
+        self._column = QVBoxLayout(self)
+        self._column.setContentsMargins(0, 0, 0, 0)
+        self.setVisible(False)
+
+    def show_drafts(self, suggestions: list[dict[str, Any]]) -> None:
+        for box in self._boxes:
+            self._column.removeWidget(box)
+            box.hide()
+            box.deleteLater()
+        self._boxes = []
+        for draft in pending_drafts(suggestions, self._keys):
+            box = self._box(draft)
+            self._column.addWidget(box)
+            self._boxes.append(box)
+        self.setVisible(bool(self._boxes))
+
+    def buttons(self) -> list[QPushButton]:
+        return [box.findChild(QPushButton) for box in self._boxes]
+
+    def _box(self, draft: dict[str, Any]) -> QWidget:
+        box = QFrame()
+        box.setObjectName("draft")
+        box.setStyleSheet("QFrame#draft { border: 1px dashed #9aa7b8; border-radius: 6px; }")
+        layout = QVBoxLayout(box)
+        header = QHBoxLayout()
+        engine = draft.get("model") or draft.get("engine") or ""
+        title = QLabel(self.tr("Machine draft · {task} · {engine}").format(task=draft.get("task", ""), engine=engine))
+        bold = title.font()
+        bold.setBold(True)
+        title.setFont(bold)
+        take = QPushButton(self.tr("Take this draft"))
+        take.setToolTip(self.tr("Put the draft into the sample (undoable)"))
+        take.clicked.connect(lambda _checked=False, d=draft: self._take(d))
+        header.addWidget(title, 1)
+        header.addWidget(take)
+        layout.addLayout(header)
+        for part_title, text in self._render(draft["content"]):
+            label = QLabel(part_title)
+            label.setWordWrap(True)
+            layout.addWidget(label)
+            view = GrowingBrowser(min_height=28, max_height=600)
+            view.setPlainText(text)
+            layout.addWidget(view)
+        return box
+
+    def _take(self, draft: dict[str, Any]) -> None:
+        self.taken.emit(int(draft["id"]), {**self._content(), **draft["content"]})
+
+
+def chat_parts(content: dict[str, Any], role_title: Callable[[str], str]) -> list[tuple[str, str]]:
+    """A chat draft's messages as (speaker, text) parts."""
+    messages = content.get("messages")
+    if not isinstance(messages, list):
+        return []
+    parts = []
+    for message in messages:
+        if isinstance(message, dict):
+            parts.append((role_title(as_text(message.get("role", ""))), as_text(message.get("content", ""))))
+    return parts
