@@ -87,3 +87,8 @@ def no_thread_outlives_the_test():
         if thread.ident not in before and thread.is_alive() and thread.name.startswith("winnow")
     ]
     assert not leaked, f"threads outlived the test: {leaked}"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # Read by tests/reliability/conftest.py: the full sizes (≥100 crash trials) instead of CI's.
+    parser.addoption("--reliability-full", action="store_true", help="run the reliability suite at full size")
