@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
-from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+from PySide6.QtCore import QEvent, QLibraryInfo, QLocale, QObject, QTimer, QTranslator
 from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
@@ -90,6 +91,25 @@ def first_project(path: Path | None) -> Project | None:
     return demo.open_demo()
 
 
+SHOWN_PROBE_ENV = "WINNOW_QUIT_WHEN_SHOWN"
+SHOWN_MESSAGE = "winnow: window shown"
+
+
+class _ShownProbe(QObject):
+    """With ``WINNOW_QUIT_WHEN_SHOWN=1``: say when the main window first paints, then quit.
+
+    tests/bench/bench_startup.py times start → window shown from outside the process this way, the
+    same for the frozen program and from source.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint:
+            watched.removeEventFilter(self)
+            print(SHOWN_MESSAGE, flush=True)
+            QTimer.singleShot(0, QApplication.quit)
+        return False
+
+
 def run_gui(path: Path | None = None) -> int:
     application = make_application()
     from widgets import first_run
@@ -108,6 +128,9 @@ def run_gui(path: Path | None = None) -> int:
     if project is None:  # the user was told why and chose not to open it
         return 1
     window = MainWindow(project)
+    if os.environ.get(SHOWN_PROBE_ENV) == "1":
+        probe = _ShownProbe(window)
+        window.installEventFilter(probe)
     window.show()
     code = application.exec()
     window.project.close()
