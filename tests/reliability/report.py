@@ -64,8 +64,13 @@ def crash_table() -> list[str]:
 
 def rows_table() -> list[str]:
     lines = ["| area | what was tried | cases | survived | how it was checked |", "|---|---|---:|---:|---|"]
-    for row in ROWS:
-        lines.append(f"| {row.area} | {row.tried} | {row.cases} | {row.survived} / {row.cases} | {row.how} |")
+    merged: dict[tuple[str, str, str], list[int]] = {}
+    for row in ROWS:  # the same thing tried by several test cases: one row
+        counts = merged.setdefault((row.area, row.tried, row.how), [0, 0])
+        counts[0] += row.cases
+        counts[1] += row.survived
+    for (area, tried, how), (cases, survived) in merged.items():
+        lines.append(f"| {area} | {tried} | {cases} | {survived} / {cases} | {how} |")
     return lines
 
 
