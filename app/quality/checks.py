@@ -551,7 +551,7 @@ def check_brackets(field: Field, _context: dict[str, Any]) -> list[Finding]:
 # ("我们可以，我们可以，我们可以"), one sentence of 8+ characters said three or more times in a field,
 # or a phrase of 4–40 characters repeated with no punctuation between ("我们可以我们可以我们可以").
 _CLAUSE = re.compile(r"[^，。！？；、,.!?;\s][^，。！？；、,.!?;\n]*")
-_LONG_CLAUSE = re.compile(r"[^，。！？；、,.!?;\s][^，。！？；、,.!?;\n]{11,}")
+_LOOP_MIN_CLAUSE = 20
 _LOOP = re.compile(r"(\S.{3,39}?)\1{2,}", re.S)
 _TWO_WORD_CHARS = re.compile(r"\w\W*\w")
 
@@ -594,11 +594,12 @@ def check_repeated_phrase(field: Field, _context: dict[str, Any]) -> list[Findin
         found = _repeated_clause(field, text, clean, clauses)
         if found:
             return found
-    # A loop with no punctuation between ("我们可以我们可以我们可以") leaves a clause of few distinct
-    # characters: at most a third of its length where the loop is most of it. Only such a clause
-    # is searched (the regex costs ~50 µs on a long English clause).
-    for clause in _LONG_CLAUSE.findall(clean):
-        if len(set(clause)) * 3 <= len(clause) + 6:
+    # A loop with no punctuation between ("我们可以我们可以我们可以") leaves a long clause of few
+    # distinct characters: at most a third of its length where the loop is most of it. Only such a
+    # clause is searched (the regex costs ~50 µs on a long English clause). Loops shorter than 20
+    # characters in all are not looked for: a model stuck in a loop goes on far longer.
+    for clause in clauses:
+        if len(clause) >= _LOOP_MIN_CLAUSE and len(set(clause)) * 3 <= len(clause) + 6:
             match = _LOOP.search(clause)
             if match is None or not _TWO_WORD_CHARS.search(match.group(1)):
                 continue  # "----", "| --- |": table rules and separators
