@@ -19,6 +19,7 @@ from app import backup
 from app.packages.workpackage import open_project_file
 from app.store.project import (
     CorruptProjectError,
+    NewerProjectError,
     Project,
     ProjectError,
     ProjectLockedError,
@@ -37,7 +38,13 @@ def open_interactively(parent: QWidget | None, path: Path) -> Project | None:
         return _offer_read_only(parent, path, error)
     except CorruptProjectError as error:
         return _offer_backup(parent, path, error)
+    except NewerProjectError as error:
+        QMessageBox.warning(parent, QCoreApplication.translate("OpenFlow", "Cannot open the project"), str(error))
+        return None
     except ProjectError as error:
+        # A project file that no longer reads as one (its first page overwritten) but has backups.
+        if path.is_file() and backup.list_backups(path):
+            return _offer_backup(parent, path, error)
         QMessageBox.warning(parent, QCoreApplication.translate("OpenFlow", "Cannot open the project"), str(error))
         return None
 
