@@ -71,12 +71,13 @@ def test_distinct_values(fifty: Project) -> None:
     assert distinct_values(fifty, "subset") == ["alpaca", "coig-exam", "coig-translated", "p-alpaca", "sharegpt"]
     assert distinct_values(fifty, "kind") == ["chat", "exam", "instruction", "translation"]
     assert distinct_values(fifty, "assignee") == []
-    assert distinct_values(fifty, "flag") == []
+    # The QA checks flag the fixture's instruction of 200 × 长 on import.
+    assert distinct_values(fifty, "flag") == ["repeated_phrase"]
     actions.assign(fifty, ids[:2], "王芳")
     actions.assign(fifty, ids[2:3], "李雷")
     actions.set_flag(fifty, ids[:1], "too_short")
     assert distinct_values(fifty, "assignee") == ["李雷", "王芳"]
-    assert distinct_values(fifty, "flag") == ["too_short"]
+    assert distinct_values(fifty, "flag") == ["repeated_phrase", "too_short"]
     actions.delete_samples(fifty, [i for i in ids if i not in ids[:3]])
     assert distinct_values(fifty, "subset") == ["p-alpaca"]
     with pytest.raises(ValueError):
