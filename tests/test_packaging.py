@@ -20,7 +20,7 @@ from widgets import launcher, selftest
 from workers import selftest_server
 
 REPO = Path(__file__).resolve().parents[1]
-CHECKS = 8  # the lines "ok    …" a passing self-test prints, one per check
+CHECKS = 9  # the lines "ok    …" a passing self-test prints, one per check
 
 
 def load_build():
@@ -135,7 +135,11 @@ def test_installers_are_built_and_each_program_passes_its_self_test(tmp_path: Pa
     bundled = {p.name.split(".")[0] for p in (internal / "PySide6").iterdir()}
     assert {"QtCore", "QtGui", "QtWidgets"} <= bundled
     assert not bundled & {"QtWebEngineCore", "QtQml", "QtQuick", "QtNetwork", "QtSql", "QtTest"}
-    assert not (internal / "tests").exists() and not (internal / "numpy").exists()
+    assert not (internal / "tests").exists() and not (internal / "pandas").exists()
+    for folder in (REPO / "resources").iterdir():
+        if folder.is_dir():
+            assert (internal / "resources" / folder.name).is_dir(), f"resources/{folder.name} was not bundled"
+    assert list((internal / "resources" / "i18n").glob("*.qm")) and not list((internal / "resources").rglob("*.ts"))
     size_mb = build.folder_size(dist / "winnow") / 2**20
     assert size_mb < 400, f"the bundle grew to {size_mb:.0f} MB"
 

@@ -6,10 +6,11 @@ unexpected was said on the way: a Qt warning, a Python warning or a logged warni
 since in a frozen build that is how a missing plugin or data file shows itself. Failures go to stderr.
 
 The checks: a project is created and its migrations applied; the demo project is built from the
-bundled sources (every reader); the main window is built offscreen and drawn; Pygments highlights a
-snippet in LeetCode's languages (the lexers and the style are bundled); the icons load (PNG and SVG);
-the English and Chinese translations load (ours and Qt's own); one machine job runs against a local
-OpenAI-compatible server (:mod:`workers.selftest_server`) through the official client and the engine.
+bundled sources (every reader); Parquet in, JSONL out; every task's prompt template loads; the main
+window is built offscreen and drawn; Pygments highlights a snippet in LeetCode's languages (the lexers
+and the style are bundled); the icons load (PNG and SVG); the English and Chinese translations load
+(ours and Qt's own); one machine job runs against a local OpenAI-compatible server
+(:mod:`workers.selftest_server`) through the official client and the engine.
 """
 
 from __future__ import annotations
@@ -127,6 +128,16 @@ class SelfTest:
         if "Hello." not in target.read_text(encoding="utf-8"):
             raise AssertionError("the exported JSONL lacks the imported record")
         return "Parquet in, Alpaca JSONL out"
+
+    def check_templates(self) -> str:
+        """Every task's prompt template is there and not empty."""
+        from app.tasks import all_tasks
+
+        tasks = all_tasks()
+        empty = [task.name for task in tasks.values() if task.prompt_file and not task.prompt().strip()]
+        if empty:
+            raise AssertionError(f"empty prompt templates for {', '.join(empty)}")
+        return f"{len(tasks)} tasks, {sum(1 for task in tasks.values() if task.prompt_file)} templates"
 
     def check_main_window(self) -> str:
         from PySide6.QtWidgets import QApplication
@@ -263,6 +274,7 @@ class SelfTest:
             ("project and migrations", self.check_migrations),
             ("demo project", self.check_demo),
             ("formats", self.check_formats),
+            ("tasks and prompt templates", self.check_templates),
             ("main window (offscreen)", self.check_main_window),
             ("Pygments highlighting", self.check_highlighting),
             ("icons", self.check_icons),
