@@ -309,3 +309,25 @@ def test_minhash_signatures_estimate_jaccard_and_bands_catch_near_copies() -> No
     # Punctuation, spaces and case do not make a copy new.
     assert dedup.jaccard(dedup.shingle_hashes("Hello, World! 你好"), dedup.shingle_hashes("hello world 你好。")) == 1.0
     assert len(dedup.shingle_hashes("，。！")) == 0
+
+
+def test_a_project_from_before_the_checks_is_migrated_and_rechecked(tmp_path: Path, write_jsonl) -> None:
+    path = tmp_path / "old.winnow"
+    with Project.create(path) as project:
+        importer.import_file(project, write_jsonl("a.jsonl", [MIXED]))
+        # Make it look like a file written before 0005_quality_checks: no table, no triggers, no flags.
+        project.db.executescript(
+            """
+            DROP TRIGGER samples_quality_on_create; DROP TRIGGER samples_quality_on_edit;
+            DROP TRIGGER quality_ignore_added; DROP TRIGGER quality_ignore_removed;
+            DROP TABLE quality_ignores; DELETE FROM sample_flags;
+            DELETE FROM _sqlite_migrations WHERE name = '0005_quality_checks';
+            """
+        )
+    with Project.open(path) as project:
+        assert flag_rows(project, 1) == {}  # the migration does not scan a possibly huge project...
+        actions.edit_content(project, 1, {**MIXED, "output": "這是繁體，这是简体！"})
+        assert "mixed_script" in flag_rows(project, 1)  # ...but edits are checked from now on
+        project.db.execute("DELETE FROM sample_flags")
+        assert flags.recheck(project).flagged == 1  # and winnow check catches up the rest
+        assert set(flag_rows(project, 1)) == {"punctuation_width", "mixed_script"}
