@@ -4,7 +4,7 @@ drafted) chat."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from app.records import EXAM_FIELDS, Kind
 from app.store.query import Sample
@@ -51,8 +51,11 @@ def test_generated_samples_show_the_principles_and_save_the_ticks(qtbot) -> None
     assert [box.isChecked() for box in checklist.boxes.values()] == [False, False, False]
     assert pane.content() == GENERATED  # shown, not ticked: the content does not grow a key
 
+    box = checklist.boxes["shared"]
+    qtbot.waitExposed(pane)
     with qtbot.waitSignal(pane.content_edited, timeout=1000) as emitted:
-        qtbot.mouseClick(checklist.boxes["shared"], Qt.MouseButton.LeftButton)
+        # On the indicator (the box's middle may be past the end of its label).
+        qtbot.mouseClick(box, Qt.MouseButton.LeftButton, pos=QPoint(8, box.height() // 2))
     saved = emitted.args[0]
     assert saved[self_instruct.PRINCIPLES_KEY] == {"shared": True, "neutral": False, "not_proverb": False}
     assert {k: saved[k] for k in GENERATED} == GENERATED
