@@ -233,7 +233,8 @@ def set_error_reasons(project: Project, reasons: Sequence[str]) -> Changes:
 # Reading a batch's gate ---------------------------------------------------------------------------
 
 
-def _batch(project: Project, batch: str | int | Mapping[str, Any]) -> dict[str, Any]:
+def batch_info(project: Project, batch: str | int | Mapping[str, Any]) -> dict[str, Any]:
+    """A batch (by name, id or row) with its phase, rework round, gate stage and seed."""
     found = find_batch(project, batch["id"] if isinstance(batch, Mapping) else batch)
     row = project.db.execute(
         "SELECT phase, round, gate_stage, seed FROM batches WHERE id = ?", (found["id"],)
@@ -375,7 +376,7 @@ class GateStatus:
 
 
 def gate_status(project: Project, batch: str | int | Mapping[str, Any]) -> GateStatus:
-    found = _batch(project, batch)
+    found = batch_info(project, batch)
     settings = qa_settings(project)
     stage = due_stage(found)
     queue: list[Routed] = []
@@ -429,7 +430,7 @@ def gate_results(project: Project, batch_id: int | None = None) -> list[dict[str
 
 def start_gate(project: Project, batch: str | int | Mapping[str, Any]) -> Changes:
     """Open the batch's next stage for checking (state ``inspecting``)."""
-    found = _batch(project, batch)
+    found = batch_info(project, batch)
     stage = due_stage(found)
     if found["state"] == "inspecting":
         raise ProjectError(f"batch {found['name']} is being checked already (stage {stage})")
@@ -459,7 +460,7 @@ def record_check(
 ) -> Changes:
     """An inspector's or expert's judgement of one sample: agree, or disagree with a reason from the
     project's error list. Checking a sample again replaces the earlier check (one undo step each)."""
-    found = _batch(project, batch)
+    found = batch_info(project, batch)
     stage = due_stage(found)
     if found["state"] != "inspecting" or stage is None:
         raise ProjectError(f"batch {found['name']} is not being checked; start its gate first")
@@ -559,7 +560,7 @@ def decide_gate(project: Project, batch: str | int | Mapping[str, Any]) -> GateD
 
 def rework_reasons(project: Project, batch: str | int | Mapping[str, Any]) -> list[dict[str, Any]]:
     """What the checkers found wrong in the batch's latest failed stage: sample, reason, comment, who."""
-    found = _batch(project, batch)
+    found = batch_info(project, batch)
     last = project.db.execute(
         "SELECT phase, round, stage FROM gate_results WHERE batch_id = ? AND passed = 0 ORDER BY id DESC LIMIT 1",
         (found["id"],),
@@ -580,7 +581,7 @@ def rework_reasons(project: Project, batch: str | int | Mapping[str, Any]) -> li
 def send_back(project: Project, batch: str | int | Mapping[str, Any]) -> Changes:
     """A failed batch goes back to its annotator: ``assigned`` again, the next rework round, and the
     samples found wrong marked ``needs_fix``. It comes back through both gates."""
-    found = _batch(project, batch)
+    found = batch_info(project, batch)
     if found["state"] != "failed":
         raise ProjectError(f"batch {found['name']} is {found['state']}; only a failed batch goes back for rework")
     wrong = sorted({r["sample_id"] for r in rework_reasons(project, found)})
@@ -598,7 +599,7 @@ def send_back(project: Project, batch: str | int | Mapping[str, Any]) -> Changes
 
 def start_correction(project: Project, batch: str | int | Mapping[str, Any]) -> Changes:
     """After both gates: the batch's label-3 samples are corrected and go through the same gates."""
-    found = _batch(project, batch)
+    found = batch_info(project, batch)
     if found["phase"] != "annotate" or found["gate_stage"] < 2:
         raise ProjectError(f"batch {found['name']} has not passed both gates of the annotation phase")
     with operation(project, "start_correction", f"correction phase of batch {found['name']}") as op:

@@ -34,6 +34,7 @@ from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
 from app.tasks.cqia import latest_judgement
 from widgets import open_flow, settings
+from widgets.gate_panel import install_qa_menu
 from widgets.jobs import install_jobs
 from widgets.language import add_language_menu
 from widgets.panes.base import PaneContext
@@ -220,6 +221,7 @@ class MainWindow(QMainWindow):
 
         self.team = install_team_menu(self)
         self.quality_menu = install_quality_menu(self)
+        self.qa_menu = install_qa_menu(self)
         add_language_menu(bar, self)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(help_menu, self.tr("&Keyboard shortcuts"), self.show_cheat_sheet)

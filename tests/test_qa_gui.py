@@ -1,0 +1,193 @@
+"""The QA dashboard, the gate panel and the Gates menu, driven with pytest-qt; the review window
+recording who decided and how long it took."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from app import gates
+from app.packages.assign import batches
+from app.store import Project, ops
+from tests.qa_helpers import ANNOTATORS, annotate, team_project
+from widgets.charts import Bar, BarChart, LineChart, Series
+from widgets.dashboard import Dashboard
+from widgets.gate_panel import GatePanel, QaSettingsDialog
+from widgets.main_window import MainWindow
+
+
+@pytest.fixture
+def team(tmp_path: Path, write_jsonl):
+    project = team_project(tmp_path / "team.winnow", write_jsonl, samples=60)
+    annotate(project)
+    yield project
+    project.close()
+
+
+def test_bar_chart_sizes_itself_and_names_each_bar(qtbot):
+    chart = BarChart("标签分布")
+    qtbot.addWidget(chart)
+    chart.set_bars([Bar("1 可直接使用", 30, total=40), Bar("张伟的批次", 5, tooltip="五个")])
+    chart.resize(500, chart.sizeHint().height())
+    assert chart.sizeHint().height() >= 2 * 18
+    assert chart.bar_text(chart.bars[0]) == "30 / 40"
+    rect = chart.bar_rect(1)
+    assert chart.bar_at(rect.center().x(), rect.center().y()) == 1
+    assert chart.tooltip_at(1) == "五个"
+    assert chart.tooltip_at(0) == "1 可直接使用: 30 / 40"
+    assert not chart.grab().isNull()
+
+
+def test_line_chart_finds_the_point_under_the_mouse(qtbot):
+    chart = LineChart("一致性")
+    qtbot.addWidget(chart)
+    chart.resize(400, 240)
+    chart.set_data(["周一", "周二", "周三"], [Series("κ", [0.2, None, 0.8])], reference=(0.5, "阈值"))
+    p = chart.point(2, 0.8)
+    assert chart.point_at(p.x(), p.y()) == (0, 2)
+    assert chart.point_at(p.x(), p.y() + 40) is None
+    assert chart.tooltip_at(0, 2) == "κ · 周三: 0.80"
+    assert not chart.grab().isNull()
+
+
+def test_dashboard_draws_the_project_in_the_background(qtbot, team):
+    names = [b["name"] for b in batches(team)]
+    gates.start_gate(team, names[0])
+    for routed in gates.gate_status(team, names[0]).queue:
+        gates.record_check(team, names[0], routed.info.sample_id, agree=True)
+    gates.decide_gate(team, names[0])
+    dashboard = Dashboard(team)
+    qtbot.addWidget(dashboard)
+    with qtbot.waitSignal(dashboard.loaded, timeout=10_000):
+        dashboard.show()
+    data = dashboard.data
+    assert sum(data.labels.values()) == 60
+    assert [bar.value for bar in dashboard.labels.bars] == [data.labels[1], data.labels[2], data.labels[3], 0, 0]
+    assert [bar.label for bar in dashboard.annotators.bars] == sorted(ANNOTATORS)
+    assert all(bar.value == bar.total for bar in dashboard.annotators.bars)  # everything decided
+    assert len(dashboard.batches.bars) == 3
+    assert len(dashboard.gates.bars) == 1 and dashboard.gates.bars[0].value == 100
+    assert "passed" in dashboard.gates.bars[0].text
+    assert dashboard.table.rowCount() == 3
+    assert {dashboard.table.item(row, 0).text() for row in range(3)} == set(ANNOTATORS)
+    assert "Fleiss' kappa" in dashboard.overall.text()
+    assert dashboard.over_time.x_labels  # one day of overlapping labels
+    with qtbot.waitSignal(dashboard.loaded, timeout=10_000):
+        dashboard.refresh()
+
+
+def test_gate_panel_checks_a_batch_through_stage_1(qtbot, team, monkeypatch):
+    warnings = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *args: warnings.append(args[2]))
+    name = batches(team)[1]["name"]
+    panel = GatePanel(team, batch=name)
+    qtbot.addWidget(panel)
+    panel.show()
+    assert panel.start_button.isVisible()
+    assert not panel.agree_button.isEnabled()
+    qtbot.mouseClick(panel.start_button, Qt.MouseButton.LeftButton)
+    assert panel.status.open and panel.agree_button.isEnabled()
+    total = panel.status.total
+    first = panel.current_sample()
+    assert first == panel.status.queue[0].info.sample_id  # routing order: the suspicious first
+    assert panel.status.queue[0].reasons
+    # Disagree with the first, with a reason from the list and a comment; agree with the rest.
+    panel.reason_box.setCurrentText("事实错误")
+    panel.comment.setText("数字不对")
+    qtbot.mouseClick(panel.disagree_button, Qt.MouseButton.LeftButton)
+    check = gates.gate_status(team, name).checks[first]
+    assert (check.agree, check.reason, check.comment, check.checker) == (False, "事实错误", "数字不对", "lead")
+    assert check.seconds is not None and check.seconds >= 0
+    assert panel.current_sample() != first
+    panel.activateWindow()
+    qtbot.waitUntil(panel.isActiveWindow, timeout=3000)
+    panel.queue.setFocus()
+    qtbot.keyClick(panel.queue, Qt.Key.Key_Y)  # the key agrees, like the button
+    assert panel.status.checked == 2
+    for _ in range(total - 2):
+        qtbot.mouseClick(panel.agree_button, Qt.MouseButton.LeftButton)
+    assert panel.progress.value() == total
+    assert panel.decide_button.isVisible()
+    passed = gates.passes(total, total - 1, gates.qa_settings(team).stage1_threshold)
+    assert ("passes" if passed else "fails") in panel.verdict_label.text()
+    qtbot.mouseClick(panel.decide_button, Qt.MouseButton.LeftButton)
+    assert gates.gate_results(team)[-1]["passed"] is passed
+    assert not warnings
+    # The whole stage undoes step by step, the verdict first.
+    ops.undo(team)
+    assert gates.gate_status(team, name).open
+
+
+def test_gate_panel_sends_a_failed_batch_back(qtbot, team):
+    name = batches(team)[0]["name"]
+    gates.set_qa_settings(team, stage1_threshold="100%")
+    gates.start_gate(team, name)
+    panel = GatePanel(team, batch=name)
+    qtbot.addWidget(panel)
+    panel.show()
+    panel.check(False)
+    assert "fails" in panel.verdict_label.text()  # one wrong at 100 %: no need to go on
+    panel.decide()
+    assert panel.rework_button.isVisible()
+    qtbot.mouseClick(panel.rework_button, Qt.MouseButton.LeftButton)
+    info = gates.batch_info(team, name)
+    assert (info["state"], info["round"]) == ("assigned", 1)
+    assert panel.start_button.isVisible()
+
+
+def test_settings_dialog_edits_thresholds_and_the_error_list(qtbot, team):
+    dialog = QaSettingsDialog(team)
+    qtbot.addWidget(dialog)
+    dialog.stage1.setValue(90)
+    dialog.sample_size.setValue(50)
+    dialog.reasons.setPlainText("错译\n漏译\n\n术语不一致")
+    dialog.accept()
+    settings = gates.qa_settings(team)
+    assert settings.stage1_threshold == gates.ratio("90%")
+    assert settings.stage2_sample_size == 50
+    assert settings.error_reasons == ("错译", "漏译", "术语不一致")
+
+
+def test_the_gates_menu_opens_the_dashboard_and_the_panel(qtbot, team):
+    window = MainWindow(team)
+    qtbot.addWidget(window)
+    window.show()
+    titles = [action.text() for action in window.qa_menu.menu.actions()]
+    assert len(titles) == 3
+    dashboard = window.qa_menu.dashboard()
+    with qtbot.waitSignal(dashboard.loaded, timeout=10_000):
+        pass
+    dashboard.close()
+    panel = window.qa_menu.gate_panel(batches(team)[2]["name"])
+    assert panel.batch_name() == batches(team)[2]["name"]
+    panel.start()
+    panel.check(True)
+    panel.close()
+    window.close()
+
+
+def test_the_review_window_records_who_decided_and_how_long_it_took(qtbot, tmp_path: Path, write_jsonl):
+    path = tmp_path / "people.winnow"
+    project = team_project(path, write_jsonl, samples=6)
+    window = MainWindow(project)
+    qtbot.addWidget(window)
+    window.show()
+    qtbot.waitExposed(window)
+    window.activateWindow()
+    window.browser.focus_table()
+    first = window.current.id
+    window._shown_at -= 7.5  # as if the sample had been on screen 7.5 s
+    window.decide_label(1)
+    window.rate(4)  # on the next sample, shown just now
+    rows = project.db.execute("SELECT sample_id, reviewer, label, rating, seconds FROM reviews ORDER BY id").fetchall()
+    assert rows[0][:3] == (first, "lead", 1)
+    assert 7.5 <= rows[0][4] < 60
+    assert rows[1][1] == "lead" and rows[1][3] == 4 and 0 <= rows[1][4] < 7.5
+    window.close()
+    QApplication.processEvents()
+    project.close()
+    with Project.open(path) as reopened:
+        assert reopened.db.execute("SELECT count(*) FROM reviews WHERE seconds IS NOT NULL").fetchone()[0] == 2

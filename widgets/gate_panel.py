@@ -1,0 +1,526 @@
+"""The inspector's and the expert's view of a batch's QA gate, the QA settings, and the Gates menu.
+
+The gate panel lists the stage's samples in routing order (the suspicious ones first, each with its
+reasons), shows the one picked with the annotator's label, and takes Agree or Disagree with a reason
+from the project's error list; how long each check took is recorded. Above, the progress towards
+the threshold and, once it is known, the verdict; the buttons then record it, send a failed batch
+back for rework, or open the correction phase. Every button is one undoable operation of
+:mod:`app.gates`.
+"""
+
+from __future__ import annotations
+
+import time
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPlainTextEdit,
+    QProgressBar,
+    QPushButton,
+    QSpinBox,
+    QSplitter,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app import gates
+from app.packages.assign import batches as list_batches
+from app.store import Changes, Project, ProjectError, query
+from widgets import first_run
+from widgets.dashboard import Dashboard
+
+if TYPE_CHECKING:
+    from widgets.main_window import MainWindow
+
+QA_MENU_NAME = "qa_gates_menu"
+
+
+def _percent(value: Fraction | float) -> str:
+    return f"{float(value) * 100:.1f} %"
+
+
+def content_text(content: object) -> str:
+    """A sample's fields one under the other, for reading."""
+    if not isinstance(content, dict):
+        return str(content)
+    parts = []
+    for key, value in content.items():
+        if key == "extra" or value in ("", None, [], {}):
+            continue
+        text = value if isinstance(value, str) else content_text(value) if isinstance(value, dict) else str(value)
+        parts.append(f"【{key}】\n{text}")
+    return "\n\n".join(parts)
+
+
+class GatePanel(QDialog):
+    """Check a batch at its due stage."""
+
+    changed = Signal(object)
+    """A gate operation changed the project (the ``Changes``)."""
+
+    def __init__(self, project: Project, parent: QWidget | None = None, *, batch: str | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.status: gates.GateStatus | None = None
+        self._shown_at: float | None = None
+        self.setWindowTitle(self.tr("QA gate"))
+        self.resize(1000, 680)
+
+        self.batch_box = QComboBox(self)
+        self.batch_box.currentIndexChanged.connect(lambda _index: self.load())
+        self.who = QLabel(
+            self.tr("You: {name} ({role})").format(name=project.author, role=self.role_name(first_run.user_role())),
+            self,
+        )
+        self.stage_label = QLabel(self)
+        self.stage_label.setWordWrap(True)
+        self.progress = QProgressBar(self)
+        self.progress.setFormat("%v / %m")
+        self.agreement_label = QLabel(self)
+        self.agreement_label.setWordWrap(True)
+        self.verdict_label = QLabel(self)
+        self.verdict_label.setObjectName("gate_verdict")
+
+        self.queue = QListWidget(self)
+        self.queue.currentRowChanged.connect(self._show_row)
+        self.sample_view = QPlainTextEdit(self)
+        self.sample_view.setReadOnly(True)
+        self.sample_info = QLabel(self)
+        self.sample_info.setWordWrap(True)
+        self.reason_box = QComboBox(self)
+        self.comment = QLineEdit(self)
+        self.comment.setPlaceholderText(self.tr("Comment for the annotator (optional)"))
+        self.agree_button = QPushButton(self.tr("&Agree (Y)"), self)
+        self.agree_button.clicked.connect(lambda: self.check(True))
+        self.disagree_button = QPushButton(self.tr("&Disagree (N)"), self)
+        self.disagree_button.clicked.connect(lambda: self.check(False))
+        for keys, agree in (("Y", True), ("N", False)):
+            shortcut = QShortcut(QKeySequence(keys), self)
+            shortcut.activated.connect(lambda agree=agree: self._key_check(agree))
+
+        self.start_button = QPushButton(self)
+        self.start_button.clicked.connect(self.start)
+        self.decide_button = QPushButton(self.tr("Record the &verdict"), self)
+        self.decide_button.clicked.connect(self.decide)
+        self.rework_button = QPushButton(self.tr("Send &back for rework"), self)
+        self.rework_button.clicked.connect(self.send_back)
+        self.correction_button = QPushButton(self.tr("Start the &correction phase"), self)
+        self.correction_button.clicked.connect(self.start_correction)
+        settings_button = QPushButton(self.tr("&Settings…"), self)
+        settings_button.clicked.connect(self.edit_settings)
+
+        top = QHBoxLayout()
+        top.addWidget(QLabel(self.tr("Batch:"), self))
+        top.addWidget(self.batch_box, 1)
+        top.addWidget(self.who)
+        top.addWidget(settings_button)
+        head = QVBoxLayout()
+        head.addLayout(top)
+        head.addWidget(self.stage_label)
+        head.addWidget(self.progress)
+        head.addWidget(self.agreement_label)
+        head.addWidget(self.verdict_label)
+        actions_row = QHBoxLayout()
+        for button in (self.start_button, self.decide_button, self.rework_button, self.correction_button):
+            actions_row.addWidget(button)
+        actions_row.addStretch(1)
+        head.addLayout(actions_row)
+
+        right = QWidget(self)
+        column = QVBoxLayout(right)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.sample_info)
+        column.addWidget(self.sample_view, 1)
+        form = QFormLayout()
+        form.addRow(self.tr("Reason if wrong:"), self.reason_box)
+        form.addRow(self.tr("Comment:"), self.comment)
+        column.addLayout(form)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.agree_button)
+        buttons.addWidget(self.disagree_button)
+        column.addLayout(buttons)
+        splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        splitter.addWidget(self.queue)
+        splitter.addWidget(right)
+        splitter.setSizes([330, 670])
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close, self)
+        close.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(splitter, 1)
+        layout.addWidget(close)
+        self.fill_batches(batch)
+
+    # Names
+
+    def role_name(self, role: str) -> str:
+        return {"annotator": self.tr("annotator"), "inspector": self.tr("inspector"), "expert": self.tr("expert")}.get(
+            role, role
+        )
+
+    def reason_name(self, code: str) -> str:
+        return {
+            "heavy_edit": self.tr("draft changed a lot"),
+            "label3_light_edit": self.tr("label 3, draft barely changed"),
+            "fast": self.tr("decided very fast"),
+        }.get(code, code)
+
+    # Loading
+
+    def fill_batches(self, select: str | None = None) -> None:
+        self.batch_box.blockSignals(True)
+        self.batch_box.clear()
+        for batch in list_batches(self.project):
+            self.batch_box.addItem(f"{batch['name']} ({batch['annotator']}, {batch['samples']})", batch["name"])
+        index = self.batch_box.findData(select) if select else -1
+        if index < 0:
+            # The first batch with a gate to run, else the first.
+            index = 0
+            for number in range(self.batch_box.count()):
+                if gates.due_stage(gates.batch_info(self.project, self.batch_box.itemData(number))) is not None:
+                    index = number
+                    break
+        self.batch_box.setCurrentIndex(index)
+        self.batch_box.blockSignals(False)
+        self.load()
+
+    def batch_name(self) -> str | None:
+        return self.batch_box.currentData()
+
+    def load(self, keep_row: int | None = None) -> None:
+        name = self.batch_name()
+        self.status = gates.gate_status(self.project, name) if name else None
+        status = self.status
+        self.queue.blockSignals(True)
+        self.queue.clear()
+        if status is not None:
+            for routed in status.queue:
+                item = QListWidgetItem(self._row_text(routed))
+                item.setData(Qt.ItemDataRole.UserRole, routed.info.sample_id)
+                if routed.reasons:
+                    item.setToolTip("、".join(self.reason_name(r) for r in routed.reasons))
+                self.queue.addItem(item)
+        self.queue.blockSignals(False)
+        self.reason_box.clear()
+        if status is not None:
+            self.reason_box.addItems(list(status.settings.error_reasons))
+        self._update_head()
+        if status is not None and status.queue:
+            row = keep_row if keep_row is not None else self._row_of(status.next_unchecked())
+            self.queue.setCurrentRow(max(0, min(row, self.queue.count() - 1)))
+        else:
+            self._show_row(-1)
+
+    def _row_of(self, sample_id: int | None) -> int:
+        if sample_id is None or self.status is None:
+            return 0
+        ids = [r.info.sample_id for r in self.status.queue]
+        return ids.index(sample_id) if sample_id in ids else 0
+
+    def _row_text(self, routed: gates.Routed) -> str:
+        check = self.status.checks.get(routed.info.sample_id) if self.status else None
+        mark = "○" if check is None else "✓" if check.agree else "✗"
+        text = f"{mark} #{routed.info.sample_id}"
+        if check is not None and not check.agree:
+            text += f"  {check.reason}"
+        if routed.reasons:
+            text += "  ⚑ " + "、".join(self.reason_name(r) for r in routed.reasons)
+        return text
+
+    def _update_head(self) -> None:
+        status = self.status
+        buttons = (self.start_button, self.decide_button, self.rework_button, self.correction_button)
+        for button in buttons:
+            button.setVisible(False)
+        checking = status is not None and status.open and status.stage is not None
+        for widget in (self.agree_button, self.disagree_button, self.reason_box, self.comment):
+            widget.setEnabled(checking)
+        if status is None:
+            self.stage_label.setText(self.tr("No batches yet: assign samples in the Team menu first."))
+            self.progress.setRange(0, 1)
+            self.progress.setValue(0)
+            self.agreement_label.clear()
+            self.verdict_label.clear()
+            return
+        batch = status.batch
+        phase = self.tr("annotation") if batch["phase"] == "annotate" else self.tr("correction")
+        if status.stage is None:
+            if batch["state"] == "failed":
+                text = self.tr("Failed in the {phase} phase, rework round {round}: send it back to {who}.")
+                self.rework_button.setVisible(True)
+            else:
+                text = self.tr("Passed both gates of the {phase} phase (rework rounds: {round}).")
+                self.correction_button.setVisible(batch["phase"] == "annotate")
+            self.stage_label.setText(text.format(phase=phase, round=batch["round"], who=batch["annotator"]))
+        else:
+            what = (
+                self.tr("Stage 1: an inspector checks every annotated sample ({n}); passes at {threshold} agreed.")
+                if status.stage == 1
+                else self.tr(
+                    "Stage 2: an expert checks {n} samples drawn at random (seeded); passes at {threshold} right."
+                )
+            )
+            where = self.tr("{phase} phase, rework round {round}, annotator {who}").format(
+                phase=phase, round=batch["round"], who=batch["annotator"]
+            )
+            self.stage_label.setText(f"{what.format(n=status.total, threshold=_percent(status.threshold))}  ({where})")
+            if not status.open:
+                self.start_button.setText(self.tr("&Start stage {n}").format(n=status.stage))
+                self.start_button.setVisible(True)
+        self.progress.setRange(0, max(1, status.total))
+        self.progress.setValue(status.checked)
+        if status.checked:
+            self.agreement_label.setText(
+                self.tr(
+                    "{agreed} of {checked} agreed ({share}); {disagreed} wrong, {allowed} allowed in the whole stage."
+                ).format(
+                    agreed=status.agreed,
+                    checked=status.checked,
+                    share=_percent(Fraction(status.agreed, status.checked)),
+                    disagreed=status.disagreed,
+                    allowed=status.allowed,
+                )
+            )
+        else:
+            self.agreement_label.setText(self.tr("Nothing checked yet."))
+        verdict = status.verdict if status.open else None
+        if verdict is None:
+            self.verdict_label.setText("")
+        else:
+            self.verdict_label.setText(
+                self.tr("<b style='color:#009E73'>Verdict: passes</b>")
+                if verdict
+                else self.tr("<b style='color:#D55E00'>Verdict: fails</b>")
+            )
+            self.decide_button.setVisible(True)
+
+    def _show_row(self, row: int) -> None:
+        self._shown_at = time.monotonic()
+        if self.status is None or row < 0 or row >= len(self.status.queue):
+            self.sample_view.clear()
+            self.sample_info.clear()
+            return
+        routed = self.status.queue[row]
+        sample_id = routed.info.sample_id
+        try:
+            sample = query.get_sample(self.project, sample_id)
+        except ProjectError:
+            return
+        self.sample_view.setPlainText(content_text(sample.content))
+        parts = [self.tr("Sample #{id}").format(id=sample_id)]
+        if sample.label is not None:
+            parts.append(self.tr("label {label}").format(label=sample.label))
+        if routed.info.seconds is not None:
+            parts.append(self.tr("decided in {s:.0f} s").format(s=routed.info.seconds))
+        if routed.info.edit is not None:
+            parts.append(self.tr("draft changed {share}").format(share=_percent(routed.info.edit)))
+        if routed.reasons:
+            parts.append("⚑ " + "、".join(self.reason_name(r) for r in routed.reasons))
+        check = self.status.checks.get(sample_id)
+        if check is not None:
+            verdict = self.tr("agreed") if check.agree else self.tr("disagreed: {reason}").format(reason=check.reason)
+            parts.append(self.tr("checked by {who}, {verdict}").format(who=check.checker, verdict=verdict))
+        self.sample_info.setText(" · ".join(parts))
+
+    def current_sample(self) -> int | None:
+        item = self.queue.currentItem()
+        return None if item is None else item.data(Qt.ItemDataRole.UserRole)
+
+    # Operations
+
+    def _run(self, change) -> Changes | None:
+        try:
+            result = change()
+        except ProjectError as error:
+            QMessageBox.warning(self, self.tr("Not done"), str(error))
+            return None
+        changes = result.changes if isinstance(result, gates.GateDecision) else result
+        self.changed.emit(changes)
+        return changes
+
+    def _key_check(self, agree: bool) -> None:
+        if self.focusWidget() in (self.comment,):
+            return
+        self.check(agree)
+
+    def check(self, agree: bool) -> None:
+        sample_id = self.current_sample()
+        name = self.batch_name()
+        if sample_id is None or name is None or self.status is None or not self.status.open:
+            return
+        seconds = None if self._shown_at is None else round(time.monotonic() - self._shown_at, 3)
+        reason = "" if agree else self.reason_box.currentText()
+        comment = self.comment.text().strip()
+        done = self._run(
+            lambda: gates.record_check(
+                self.project, name, sample_id, agree=agree, reason=reason, comment=comment, seconds=seconds
+            )
+        )
+        if done is None:
+            return
+        self.comment.clear()
+        row = self.queue.currentRow()
+        self.status = gates.gate_status(self.project, name)
+        following = self.status.next_unchecked()
+        self.load(keep_row=self._row_of(following) if following is not None else row)
+
+    def start(self) -> None:
+        if self.batch_name() and self._run(lambda: gates.start_gate(self.project, self.batch_name())) is not None:
+            self.load()
+
+    def decide(self) -> None:
+        name = self.batch_name()
+        if name is None:
+            return
+        try:
+            decision = gates.decide_gate(self.project, name)
+        except ProjectError as error:
+            QMessageBox.warning(self, self.tr("Not done"), str(error))
+            return
+        self.changed.emit(decision.changes)
+        self.load()
+
+    def send_back(self) -> None:
+        if self.batch_name() and self._run(lambda: gates.send_back(self.project, self.batch_name())) is not None:
+            self.load()
+
+    def start_correction(self) -> None:
+        name = self.batch_name()
+        if name and self._run(lambda: gates.start_correction(self.project, name)) is not None:
+            self.load()
+
+    def edit_settings(self) -> None:
+        dialog = QaSettingsDialog(self.project, self)
+        dialog.changed.connect(self.changed)
+        if dialog.exec():
+            self.load()
+
+
+class QaSettingsDialog(QDialog):
+    """The project's gate thresholds, the expert's sample, routing limits and the error list."""
+
+    changed = Signal(object)
+
+    def __init__(self, project: Project, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.project = project
+        self.setWindowTitle(self.tr("QA gate settings"))
+        current = gates.qa_settings(project)
+        self.stage1 = self._percent_box(current.stage1_threshold)
+        self.stage2 = self._percent_box(current.stage2_threshold)
+        self.sample_size = QSpinBox(self)
+        self.sample_size.setRange(1, 1_000_000)
+        self.sample_size.setValue(current.stage2_sample_size)
+        self.seed = QSpinBox(self)
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setValue(current.stage2_seed)
+        self.fast = QDoubleSpinBox(self)
+        self.fast.setRange(0, 3600)
+        self.fast.setSuffix(" s")
+        self.fast.setValue(current.fast_seconds)
+        self.heavy = self._percent_box(current.heavy_edit)
+        self.light = self._percent_box(current.light_edit)
+        self.reasons = QPlainTextEdit("\n".join(current.error_reasons), self)
+        form = QFormLayout(self)
+        form.addRow(self.tr("Stage 1 passes at (agreed):"), self.stage1)
+        form.addRow(self.tr("Stage 2 sample size:"), self.sample_size)
+        form.addRow(self.tr("Stage 2 passes at (right):"), self.stage2)
+        form.addRow(self.tr("Stage 2 seed:"), self.seed)
+        form.addRow(self.tr("Inspect first if decided in under:"), self.fast)
+        form.addRow(self.tr("… or the draft changed at least:"), self.heavy)
+        form.addRow(self.tr("… or labelled 3 with the draft changed at most:"), self.light)
+        form.addRow(self.tr("Error list (one reason a line):"), self.reasons)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel, self)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+
+    def _percent_box(self, value: Fraction) -> QDoubleSpinBox:
+        box = QDoubleSpinBox(self)
+        box.setRange(0, 100)
+        box.setDecimals(2)
+        box.setSuffix(" %")
+        box.setValue(float(value) * 100)
+        return box
+
+    @staticmethod
+    def _ratio(box: QDoubleSpinBox) -> Fraction:
+        return Fraction(str(round(box.value(), 2))) / 100
+
+    def accept(self) -> None:  # Qt override
+        try:
+            changes = gates.set_qa_settings(
+                self.project,
+                stage1_threshold=self._ratio(self.stage1),
+                stage2_threshold=self._ratio(self.stage2),
+                stage2_sample_size=self.sample_size.value(),
+                stage2_seed=self.seed.value(),
+                fast_seconds=self.fast.value(),
+                heavy_edit=self._ratio(self.heavy),
+                light_edit=self._ratio(self.light),
+                error_reasons=tuple(self.reasons.toPlainText().splitlines()),
+            )
+        except ProjectError as error:
+            QMessageBox.warning(self, self.tr("Not saved"), str(error))
+            return
+        self.changed.emit(changes)
+        super().accept()
+
+
+class QaMenu:
+    """The Gates menu of a main window: the dashboard, the gate panel, the settings."""
+
+    def __init__(self, window: MainWindow) -> None:
+        self.window = window
+        self.menu = window.menuBar().addMenu(window.tr("&Gates"))
+        self.menu.setObjectName(QA_MENU_NAME)
+        self.dashboard_action = self.menu.addAction(window.tr("QA &dashboard…"))
+        self.dashboard_action.triggered.connect(lambda _checked=False: self.dashboard())
+        self.gate_action = self.menu.addAction(window.tr("&Check a batch (stage 1 / stage 2)…"))
+        self.gate_action.triggered.connect(lambda _checked=False: self.gate_panel())
+        self.settings_action = self.menu.addAction(window.tr("QA gate &settings…"))
+        self.settings_action.triggered.connect(lambda _checked=False: self.settings())
+
+    def _refresh(self, changes: Changes) -> None:
+        if changes:
+            self.window.browser.refresh(changes)
+
+    def dashboard(self) -> Dashboard:
+        self.window.save_pending()
+        dialog = Dashboard(self.window.project, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+    def gate_panel(self, batch: str | None = None) -> GatePanel:
+        self.window.save_pending()
+        panel = GatePanel(self.window.project, self.window, batch=batch)
+        panel.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        panel.changed.connect(self._refresh)
+        panel.open()
+        return panel
+
+    def settings(self) -> QaSettingsDialog:
+        dialog = QaSettingsDialog(self.window.project, self.window)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+        return dialog
+
+
+def install_qa_menu(window: MainWindow) -> QaMenu:
+    """Add the Gates menu to ``window``'s menu bar; the returned object holds its actions."""
+    return QaMenu(window)
