@@ -127,7 +127,7 @@ def operation(project: Project, name: str, summary: str = "") -> Iterator[Operat
         raise ProjectError(f"{project.path}: opened read-only; nothing can be changed (reopen it to work on it)")
     op = Operation(project, name)
     try:
-        with project.db.atomic():
+        with _write_transaction(project):
             yield op
             if op.steps:
                 op.changes.summary = summary or op.changes.summary
@@ -143,6 +143,35 @@ def operation(project: Project, name: str, summary: str = "") -> Iterator[Operat
             raise ProjectError(
                 f"{project.path}: the project file cannot be written; this change was not saved"
             ) from error
+        raise
+
+
+@contextmanager
+def _write_transaction(project: Project) -> Iterator[None]:
+    """``BEGIN IMMEDIATE``: take the write lock before the first read.
+
+    A deferred transaction (sqlite-utils' ``atomic()``) reads, then asks for the write lock; if another
+    process wrote in between, SQLite fails it at once with "database is locked" (SQLITE_BUSY_SNAPSHOT:
+    its snapshot is stale), and ``busy_timeout`` cannot help. Asking first makes a second writer (the
+    CLI beside the GUI) wait its turn instead. Inside an open transaction: a savepoint, as before.
+    """
+    conn = project.db.conn
+    if conn.in_transaction:
+        with project.db.atomic():
+            yield
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
 
 
