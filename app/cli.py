@@ -21,6 +21,7 @@ from tqdm import tqdm
 import app
 from app import demo, exporter, importer
 from app.cli_backup import BACKUP_COMMANDS, add_backup_commands
+from app.cli_gates import GATE_COMMANDS, add_gate_commands
 from app.cli_packages import PACKAGE_COMMANDS, add_package_commands
 from app.cli_quality import QUALITY_COMMANDS, add_quality_commands
 from app.formats import registry
@@ -150,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_backup_commands(commands)
     add_package_commands(commands)
     add_quality_commands(commands)
+    add_gate_commands(commands)
     return parser
 
 
@@ -369,6 +371,7 @@ COMMANDS = {
 COMMANDS.update(BACKUP_COMMANDS)
 COMMANDS.update(PACKAGE_COMMANDS)
 COMMANDS.update(QUALITY_COMMANDS)
+COMMANDS.update(GATE_COMMANDS)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ from app.gates import draft_edit, gate_results
 from app.store.project import Project
 
 
-def _judgements(project: Project, column: str) -> dict[int, dict[str, int]]:
+def judgements(project: Project, column: str) -> dict[int, dict[str, int]]:
     has_overlap = project.db.execute("SELECT 1 FROM batch_samples WHERE shared = 1 LIMIT 1").fetchone() is not None
     overlap = " AND r.sample_id IN (SELECT sample_id FROM batch_samples WHERE shared = 1)" if has_overlap else ""
     found: dict[int, dict[str, int]] = defaultdict(dict)
@@ -52,8 +52,8 @@ class AgreementReport:
 
 
 def agreement_report(project: Project, *, cancelled: Callable[[], bool] | None = None) -> AgreementReport:
-    labels = agreement.label_agreement(_judgements(project, "label"))
-    ratings = agreement.rating_agreement(_judgements(project, "rating"), "ordinal")
+    labels = agreement.label_agreement(judgements(project, "label"))
+    ratings = agreement.rating_agreement(judgements(project, "rating"), "ordinal")
     decisions = project.db.execute(
         "SELECT reviewer, seconds FROM reviews WHERE stage = 'annotate' AND (verdict IS NOT NULL OR label IS NOT NULL)"
     ).fetchall()
