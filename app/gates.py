@@ -43,8 +43,9 @@ from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 
 PHASES = ("annotate", "correct")
-# Batches in these states have come back from their annotator (or were worked in this project).
-READY_STATES = ("assigned", "exported", "returned", "merged")
+# Stage 1 can start on a batch in these states: it came back from its annotator (returned, merged) or
+# is worked in this project itself (assigned). An exported batch is out as a package: merge it first.
+READY_STATES = ("assigned", "returned", "merged")
 
 # The error list a new project starts with (COIG's inspectors checked translation, facts, the label
 # and the form); the lead edits it per project.
@@ -437,6 +438,8 @@ def start_gate(project: Project, batch: str | int | Mapping[str, Any]) -> Change
     if stage is None:
         what = "failed: send it back to its annotator first" if found["state"] == "failed" else "passed both gates"
         raise ProjectError(f"batch {found['name']} {what}")
+    if found["state"] == "exported":
+        raise ProjectError(f"batch {found['name']} is out as a work package; merge it back before checking it")
     if stage == 1 and found["state"] not in READY_STATES:
         raise ProjectError(f"batch {found['name']} is {found['state']}; it cannot be inspected now")
     if not annotated_samples(project, found):

@@ -239,3 +239,12 @@ def test_correction_phase_checks_the_label_3_samples(batch_project):
     status = gates.gate_status(project, batch)
     assert status.batch["phase"] == "correct" and status.stage == 1
     assert sorted(r.info.sample_id for r in status.queue) == ids[:5]
+
+
+def test_a_batch_out_as_a_package_is_not_inspected(batch_project, tmp_path):
+    from app.packages import workpackage
+
+    project, batch, _ids = batch_project
+    workpackage.export_package(project, batch, tmp_path / batch)
+    with pytest.raises(ProjectError, match="merge it back"):
+        gates.start_gate(project, batch)

@@ -121,7 +121,7 @@ def test_gate_panel_checks_a_batch_through_stage_1(qtbot, team, monkeypatch):
     assert gates.gate_status(team, name).open
 
 
-def test_gate_panel_sends_a_failed_batch_back(qtbot, team):
+def test_gate_panel_sends_a_failed_batch_back(qtbot, team, tmp_path: Path):
     name = batches(team)[0]["name"]
     gates.set_qa_settings(team, stage1_threshold="100%")
     gates.start_gate(team, name)
@@ -136,6 +136,16 @@ def test_gate_panel_sends_a_failed_batch_back(qtbot, team):
     info = gates.batch_info(team, name)
     assert (info["state"], info["round"]) == ("assigned", 1)
     assert panel.start_button.isVisible()
+    # The reasons stay in sight, and the batch can leave again as a work package.
+    assert panel.rework_label.isVisible() and "翻译错误" in panel.rework_label.text()
+    assert panel.package_button.isVisible()
+    folder = tmp_path / "outbox"
+    folder.mkdir()
+    task = panel.save_package(folder)
+    with qtbot.waitSignal(task.done, timeout=10_000):
+        pass
+    assert [p.name for p in folder.iterdir()] == [f"{name}.winnowpkg"]
+    assert gates.batch_info(team, name)["state"] == "exported"
 
 
 def test_settings_dialog_edits_thresholds_and_the_error_list(qtbot, team):

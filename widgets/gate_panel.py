@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import time
 from fractions import Fraction
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
@@ -21,6 +22,7 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
+    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -42,6 +44,8 @@ from app.packages.assign import batches as list_batches
 from app.store import Changes, Project, ProjectError, query
 from widgets import first_run
 from widgets.dashboard import Dashboard
+from widgets.tasks import BackgroundTask, run_in_background
+from widgets.team import export_batches
 
 if TYPE_CHECKING:
     from widgets.main_window import MainWindow
@@ -120,6 +124,12 @@ class GatePanel(QDialog):
         self.rework_button.clicked.connect(self.send_back)
         self.correction_button = QPushButton(self.tr("Start the &correction phase"), self)
         self.correction_button.clicked.connect(self.start_correction)
+        self.package_button = QPushButton(self.tr("Save a work &package for the rework…"), self)
+        self.package_button.clicked.connect(lambda: self.save_package())
+        self.package_task: BackgroundTask | None = None
+        self.rework_label = QLabel(self)
+        self.rework_label.setWordWrap(True)
+        self.rework_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         settings_button = QPushButton(self.tr("&Settings…"), self)
         settings_button.clicked.connect(self.edit_settings)
 
@@ -135,10 +145,17 @@ class GatePanel(QDialog):
         head.addWidget(self.agreement_label)
         head.addWidget(self.verdict_label)
         actions_row = QHBoxLayout()
-        for button in (self.start_button, self.decide_button, self.rework_button, self.correction_button):
+        for button in (
+            self.start_button,
+            self.decide_button,
+            self.rework_button,
+            self.package_button,
+            self.correction_button,
+        ):
             actions_row.addWidget(button)
         actions_row.addStretch(1)
         head.addLayout(actions_row)
+        head.addWidget(self.rework_label)
 
         right = QWidget(self)
         column = QVBoxLayout(right)
@@ -243,9 +260,16 @@ class GatePanel(QDialog):
 
     def _update_head(self) -> None:
         status = self.status
-        buttons = (self.start_button, self.decide_button, self.rework_button, self.correction_button)
+        buttons = (
+            self.start_button,
+            self.decide_button,
+            self.rework_button,
+            self.package_button,
+            self.correction_button,
+        )
         for button in buttons:
             button.setVisible(False)
+        self._show_rework()
         checking = status is not None and status.open and status.stage is not None
         for widget in (self.agree_button, self.disagree_button, self.reason_box, self.comment):
             widget.setEnabled(checking)
@@ -307,6 +331,52 @@ class GatePanel(QDialog):
                 else self.tr("<b style='color:#D55E00'>Verdict: fails</b>")
             )
             self.decide_button.setVisible(True)
+
+    def _show_rework(self) -> None:
+        """What the checkers found wrong, while the batch is failed or back with its annotator."""
+        status = self.status
+        batch = status.batch if status is not None else None
+        sent_back = batch is not None and batch["state"] == "assigned" and batch["round"] > 0
+        if batch is None or not (batch["state"] == "failed" or sent_back):
+            self.rework_label.clear()
+            self.rework_label.setVisible(False)
+            return
+        found = gates.rework_reasons(self.project, status.batch)
+        lines = [
+            f"#{r['sample_id']} {r['reason']}" + (f" — {r['comment']}" if r["comment"] else "") for r in found[:12]
+        ]
+        if len(found) > 12:
+            lines.append(self.tr("… and {n} more").format(n=len(found) - 12))
+        self.rework_label.setText(self.tr("Found wrong ({n}):").format(n=len(found)) + "  " + "；".join(lines))
+        self.rework_label.setVisible(bool(found))
+        self.package_button.setVisible(status.batch["state"] == "assigned")
+
+    def save_package(self, folder: Path | None = None) -> BackgroundTask | None:
+        """Write the sent-back batch as a work package for its annotator (in the background)."""
+        if self.status is None:
+            return None
+        if folder is None:
+            chosen = QFileDialog.getExistingDirectory(self, self.tr("Folder for the package"))
+            if not chosen:
+                return None
+            folder = Path(chosen)
+        self.package_button.setEnabled(False)
+        batch_id = self.status.batch["id"]
+        self.package_task = run_in_background(
+            export_batches, self.project.path, self.project.author, [batch_id], folder
+        )
+        self.package_task.finished.connect(self._package_saved)
+        self.package_task.failed.connect(lambda message: QMessageBox.warning(self, self.tr("Not saved"), message))
+        self.package_task.done.connect(lambda: self.package_button.setEnabled(True))
+        return self.package_task
+
+    def _package_saved(self, done: list) -> None:
+        self.changed.emit(Changes("export_package", tables={"batches"}))
+        self.load()
+        if done:
+            self.agreement_label.setText(
+                self.tr("Wrote {file} for {who}.").format(file=done[0].path, who=done[0].annotator)
+            )
 
     def _show_row(self, row: int) -> None:
         self._shown_at = time.monotonic()
