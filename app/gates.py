@@ -389,11 +389,12 @@ def gate_status(project: Project, batch: str | int | Mapping[str, Any]) -> GateS
             if stage == 1
             else [Routed(info) for info in routing_info(project, ids)]
         )
-        checks = _checks(project, found, stage)
+        checks = stage_checks(project, found, stage)
     return GateStatus(found, stage, settings, queue, checks, gate_results(project, found["id"]))
 
 
-def _checks(project: Project, batch: Mapping[str, Any], stage: int) -> dict[int, Check]:
+def stage_checks(project: Project, batch: Mapping[str, Any], stage: int) -> dict[int, Check]:
+    """The checks made so far at ``stage`` in the batch's current phase and round, by sample."""
     return {
         row[0]: Check(row[0], row[1], bool(row[2]), row[3], row[4], row[5], row[6])
         for row in project.db.execute(

@@ -443,10 +443,15 @@ class GatePanel(QDialog):
         if done is None:
             return
         self.comment.clear()
+        # Checks do not change the queue's order: refresh the checks and this row, not the whole list.
         row = self.queue.currentRow()
-        self.status = gates.gate_status(self.project, name)
+        self.status.checks = gates.stage_checks(self.project, self.status.batch, self.status.stage)
+        self.queue.item(row).setText(self._row_text(self.status.queue[row]))
+        self._update_head()
         following = self.status.next_unchecked()
-        self.load(keep_row=self._row_of(following) if following is not None else row)
+        self.queue.setCurrentRow(self._row_of(following) if following is not None else row)
+        if following is None:
+            self._show_row(row)
 
     def start(self) -> None:
         if self.batch_name() and self._run(lambda: gates.start_gate(self.project, self.batch_name())) is not None:
