@@ -336,7 +336,7 @@ def test_closing_the_engine_pauses_the_pipeline_and_running_it_again_finishes(
             assert server.wait_for_requests(2, timeout=10)
         finally:
             engine.close()  # as the window does when it closes
-            thread.join(10)
+            thread.join(30)
         assert not thread.is_alive()
         (report,) = reports
         assert report.state == "paused" and report.steps[0].state == "paused"

@@ -106,6 +106,7 @@ def test_kill_the_pipeline_then_run_it_again(tmp_path: Path, passages_file: Path
         drafts = project.db.execute(
             "SELECT task, sample_id, count(*) FROM suggestions GROUP BY task, sample_id"
         ).fetchall()
+        jobs = project.db.execute("SELECT id, task, state, error FROM jobs ORDER BY id").fetchall()
         pending = project.db.execute("SELECT task, count(*) FROM suggestions WHERE state = 'pending' GROUP BY task")
         pending_by_task = dict(pending.fetchall())
     assert {count for _task, _sample, count in drafts} == {1}
@@ -113,5 +114,13 @@ def test_kill_the_pipeline_then_run_it_again(tmp_path: Path, passages_file: Path
     assert {sample for task, sample, _count in drafts if task == "kun-polish"} == {
         ids[key] for key in ("故宫", "睡眠", "光合", "黄河")
     }
+    # The killed job's items went to the new one; the old one is closed, saying so (resuming it would
+    # only repeat them).
+    assert jobs == [
+        (1, "kun-instruct", "done", "1 items failed; retry them with retry_failed"),
+        (2, "kun-score", "cancelled", "continued by job 3 of the Kun pipeline"),
+        (3, "kun-score", "done", None),
+        (4, "kun-polish", "done", "1 items failed; retry them with retry_failed"),
+    ]
     # The instructions were taken by the pipeline; scores and polished answers wait for review.
     assert pending_by_task == {"kun-score": 6, "kun-polish": 4}

@@ -229,6 +229,7 @@ def run_kun(
         for task_name in PIPELINE_STEPS:
             step = StepReport(task_name)
             report.steps.append(step)
+            superseded = _unfinished_jobs(project, engine, task_name, scope)
             targets = _targets(project, task_name, scope, settings, retry_failed=retry_failed)
             step.sent = len(targets)
             if targets:
@@ -240,6 +241,8 @@ def run_kun(
                     report.message = str(error)
                     return report
                 step.job_id = job_id
+                for old in superseded:  # its items are this job's now: resuming it would only repeat them
+                    engine.cancel(old, f"continued by job {job_id} of the Kun pipeline")
                 if on_job is not None:
                     on_job(job_id)
                 # Closed while the job ran (RuntimeError): close() paused it and joined its threads first.
@@ -249,14 +252,33 @@ def run_kun(
                 step.state = summary.state
                 spent = (spent[0] + summary.characters, spent[1] + summary.tokens, spent[2] + summary.cost)
                 if step.state != "done":
+                    # Stopped (paused, cancelled, the program closing): take and filter nothing now —
+                    # the engine may be folding its log back into the file as it closes. The next run
+                    # takes and filters what this one received before going on.
                     report.state = step.state
                     report.message = summary.error or f"the {task_name} job is {step.state}"
-                    # What was answered before the stop is still taken and filtered below.
+                    return report
             step.flagged = _after_step(project, task_name, scope, settings)
-            if report.state != "done":
-                return report
         report.passed = _eligible(project, "end", scope, settings)
     return report
+
+
+def _unfinished_jobs(project: Project, engine: JobEngine, task: str, scope: Sequence[int]) -> list[int]:
+    """Jobs of this step left unfinished by an earlier run (killed, paused, the program closed) whose
+    remaining items all lie in the scope: the new job takes them over."""
+    inside = set(scope)
+    found = []
+    for (job_id,) in project.db.execute(
+        "SELECT id FROM jobs WHERE task = ? AND state IN ('queued', 'running', 'paused') ORDER BY id", (task,)
+    ).fetchall():
+        if engine.is_running(job_id):
+            continue
+        left = project.db.execute(
+            "SELECT sample_id FROM job_items WHERE job_id = ? AND state IN ('pending', 'running')", (job_id,)
+        ).fetchall()
+        if all(row[0] in inside for row in left):
+            found.append(job_id)
+    return found
 
 
 def _eligible(project: Project, stage: str, scope: Sequence[int], settings: KunSettings) -> list[int]:
