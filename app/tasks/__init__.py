@@ -123,7 +123,7 @@ def get_task(name: str) -> Task:
     return tasks[name]
 
 
-TASK_MODULES = ("translate", "kun", "cqia", "leetcode", "exam_extract", "self_instruct", "ccmc")
+TASK_MODULES = ("translate", "exam_extract", "self_instruct", "ccmc", "leetcode", "cqia", "kun")
 """Modules of ``app.tasks`` that each define one ``TASK`` (or a tuple ``TASKS``), in menu order."""
 
 
