@@ -1,12 +1,13 @@
 #!/bin/sh
 # What the GUI tests and screenshots need from the system, installed by the project itself:
 # a virtual screen (Xvfb), CJK fonts so Chinese renders, and the libraries Qt's xcb and offscreen
-# platforms load. Idempotent and quiet when everything is there; a no-op where apt-get is missing
+# platforms load; binutils and dpkg for building the installers (PyInstaller runs objdump, the .deb is made
+# by dpkg-deb). Idempotent and quiet when everything is there; a no-op where apt-get is missing
 # (the tests then name what is absent).
 set -eu
 PACKAGES="xvfb xauth fonts-noto-cjk libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0 libxcb-shape0 \
-libxcb-xinerama0 libxcb-xkb1"
+libxcb-xinerama0 libxcb-xkb1 binutils dpkg"
 command -v dpkg-query >/dev/null 2>&1 || { echo "system-packages: no dpkg here; install $PACKAGES yourself" >&2; exit 0; }
 missing=""
 for package in $PACKAGES; do
