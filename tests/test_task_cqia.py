@@ -13,7 +13,8 @@ from app import exporter, importer
 from app.store import Project, actions, ops, query
 from app.store.project import ProjectError
 from app.tasks import get_task, load_prompt
-from app.tasks.cqia import build_judge, build_rewrite, is_chinese, parse_judge, parse_rewrite
+from app.tasks.chat_json import mostly_chinese
+from app.tasks.cqia import build_judge, build_rewrite, parse_judge, parse_rewrite
 from tests.servers import FakeOpenAI
 from workers.engine import JobEngine, JobSpec, RetryPolicy
 from workers.providers.openai_provider import OpenAIProvider
@@ -73,9 +74,9 @@ def test_judge_answers() -> None:
 
 
 def test_chinese_check() -> None:
-    assert is_chinese("Python是一种编程语言，用def定义函数。")
-    assert not is_chinese("Python is a programming language, 对吧")
-    assert not is_chinese("12345")
+    assert mostly_chinese("Python是一种编程语言，用def定义函数。")
+    assert not mostly_chinese("Python is a programming language, 对吧")
+    assert not mostly_chinese("12345")
 
 
 # --------------------------------------------------------------------------------------------------

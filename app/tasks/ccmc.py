@@ -20,8 +20,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from app.tasks import ChatCall, Style, Task, Usage
-from app.tasks.chat_json import answer_text, chat_usage, cut, is_chinese, json_value
+from app.tasks import ChatCall, Usage
+from app.tasks.chat_json import chat_task, chat_usage, cut, is_chinese, json_chat, json_object_or_array, user_json
 
 PROMPT_VERSION = "ccmc/1"
 PROMPT_FILE = "ccmc_zh.txt"
@@ -43,8 +43,7 @@ def knowledge_of(content: Mapping[str, Any]) -> dict[str, Any]:
 
 def build_request(content: Mapping[str, Any], prompt: str) -> ChatCall:
     """The prompt as the system message, the knowledge as a JSON object in the user message."""
-    user = json.dumps(knowledge_of(content), ensure_ascii=False, indent=2)
-    return ChatCall(messages=(("system", prompt), ("user", user)), temperature=0.7, json_mode=True)
+    return json_chat(prompt, user_json(knowledge_of(content)), temperature=0.7)
 
 
 def _rounds(answer: Any) -> list[Any]:
@@ -95,11 +94,7 @@ def _mentions(text: str, name: str) -> bool:
 def parse_answer(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
     """The five rounds as chat messages, validated (see the module doc)."""
     knowledge = knowledge_of(content)
-    text = answer_text(output)
-    bracket, brace = text.find("["), text.find("{")
-    bare_list = bracket != -1 and (brace == -1 or bracket < brace)  # an array of rounds, not an object
-    answer = json_value(text, expect=list if bare_list else dict)
-    rounds = _rounds(answer)
+    rounds = _rounds(json_object_or_array(output))  # an array of rounds, or an object holding them
     if len(rounds) != ROUNDS:
         raise ValueError(f"the chat has {len(rounds)} rounds, not {ROUNDS}")
     messages: list[dict[str, str]] = []
@@ -123,26 +118,13 @@ def estimate(content: Mapping[str, Any], prompt: str) -> Usage:
     return chat_usage(build_request(content, prompt), ROUNDS * 2 * 150 * 1.2 + 60)
 
 
-def _build(content: Mapping[str, Any], style: Style, prompt: str) -> ChatCall:
-    return build_request(content, prompt)
-
-
-def _parse(content: Mapping[str, Any], style: Style, output: Any) -> dict[str, Any]:
-    return parse_answer(content, output)
-
-
-def _estimate(content: Mapping[str, Any], style: Style, prompt: str) -> Usage:
-    return estimate(content, prompt)
-
-
-TASK = Task(
-    name="ccmc",
-    kinds=("chat",),
-    prompt_version=PROMPT_VERSION,
-    build=_build,
-    parse=_parse,
-    estimate=_estimate,
-    prompt_file=PROMPT_FILE,
-    title="Write a CCMC correction chat",
-    styles=("chat",),
+TASK = chat_task(
+    "ccmc",
+    ("chat",),
+    PROMPT_VERSION,
+    PROMPT_FILE,
+    "Write a CCMC correction chat",
+    build_request,
+    parse_answer,
+    estimate,
 )

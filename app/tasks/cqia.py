@@ -10,23 +10,29 @@ the key, see :data:`app.store.actions.JUDGEMENT_KEY`) and leaves the content alo
 never carries a judge's words as if they were a field of the data, and the reviewer sees the judge's
 score beside the rating they give. Kun's self-curation score (``kun-score``) has the same shape.
 
-The helpers below (the JSON of a model's answer, the Chinese check, the judgement's parser) are
-shared with :mod:`app.tasks.kun`.
+The judgement's parser is shared with :mod:`app.tasks.kun`; the JSON of a model's answer and the
+Chinese check are :mod:`app.tasks.chat_json`'s.
 """
 
 from __future__ import annotations
 
-import json
 import math
 import re
 from collections.abc import Mapping
 from typing import Any
 
-import json_repair
-
 from app.store.actions import JUDGEMENT_KEY
-from app.tasks import ChatCall, Task, Usage
-from app.tasks.translate import count_tokens
+from app.tasks import ChatCall, Usage
+from app.tasks.chat_json import (
+    chat_task,
+    chat_usage,
+    chinese_like,
+    count_tokens,
+    filled_text_field,
+    json_chat,
+    json_object,
+    user_json,
+)
 
 REWRITE_VERSION = "cqia-rewrite/1"
 JUDGE_VERSION = "cqia-judge/1"
@@ -35,95 +41,10 @@ JUDGE_VERSION = "cqia-judge/1"
 REWRITE_PROMPT = "cqia_rewrite.txt"
 JUDGE_PROMPT = "cqia_judge.txt"
 
-_MESSAGE_OVERHEAD = 4
-_FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
-_CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
-_LATIN = re.compile(r"[A-Za-z]")
-
 
 # --------------------------------------------------------------------------------------------------
-# Shared helpers
+# The judgement (shared with Kun's self-curation score)
 # --------------------------------------------------------------------------------------------------
-
-
-def answer_text(output: Any) -> str:
-    """The model's text out of a provider result (or the text itself)."""
-    text = getattr(output, "output", output)
-    if not isinstance(text, str):
-        raise ValueError(f"expected the model's text, got {type(text).__name__}")
-    return text
-
-
-def json_answer(output: Any, *, repair: bool) -> dict[str, Any]:
-    """The JSON object of a model's answer: as is, out of a ``` fence, or the object inside prose.
-
-    ``repair``: also mend what json_repair can (trailing commas, single quotes). Only for short
-    structured answers: an answer cut off at ``max_tokens`` (no closing brace) is refused either
-    way, since "repairing" it would keep half a text as if it were whole.
-    """
-    text = answer_text(output)
-    stripped = text.strip()
-    if not stripped:
-        raise ValueError("the answer is empty")
-    fenced = _FENCE.match(stripped)
-    if fenced:
-        stripped = fenced.group(1).strip()
-    candidates = [stripped]
-    start, end = stripped.find("{"), stripped.rfind("}")
-    if start != -1 and end > start:
-        candidates.append(stripped[start : end + 1])
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-        raise ValueError(f"the answer is JSON but not an object: {_cut(text)!r}")
-    if start == -1:
-        raise ValueError(f"the answer is not a JSON object: {_cut(text)!r}")
-    if end <= start:
-        raise ValueError(f"the answer is cut off (no closing brace): {_cut(text)!r}")
-    if repair:
-        try:
-            value = json_repair.loads(stripped[start : end + 1])
-        except Exception:  # json_repair raises little; its failure stays this item's failure
-            value = None
-        if isinstance(value, dict) and value:
-            return value
-    raise ValueError(f"the answer is not valid JSON: {_cut(text)!r}")
-
-
-def _cut(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def is_chinese(text: str) -> bool:
-    """Mostly Chinese: at least one Han character, and at least a fifth of the letters are Han
-    (Chinese prose with English terms in it passes; an English answer quoting a word does not)."""
-    han = len(_CJK.findall(text))
-    latin = len(_LATIN.findall(text))
-    # An English word is ~5 letters where a Chinese one is ~2 characters: compare words, roughly.
-    return han > 0 and han / (han + latin / 2.5) >= 0.2
-
-
-def text_field(answer: Mapping[str, Any], key: str) -> str:
-    """A non-empty text field of the answer, stripped; ValueError otherwise."""
-    if key not in answer:
-        raise ValueError(f"the answer has no {key!r}")
-    value = answer[key]
-    if not isinstance(value, str):
-        raise ValueError(f"the answer's {key!r} is not text")
-    value = value.strip()
-    if not value:
-        raise ValueError(f"the answer's {key!r} is empty")
-    return value
-
-
-def chinese_like(source: str, value: str, what: str) -> None:
-    """A Chinese source must get a Chinese answer (a model that switched to English is refused)."""
-    if is_chinese(source) and not is_chinese(value):
-        raise ValueError(f"the {what} is not in Chinese: {_cut(value)!r}")
 
 
 VERDICTS = {"好": "好", "差": "差", "good": "好", "bad": "差"}
@@ -153,9 +74,9 @@ def parse_judgement(output: Any, *, verdict: bool) -> dict[str, Any]:
     With ``verdict`` (Kun's rubric): 好 or 差 as well; when it is missing it follows from the score
     (4–5 好), when it contradicts the score (好 with 1–2, 差 with 4–5) the answer is refused.
     """
-    answer = json_answer(output, repair=True)
+    answer = json_object(output, repair=True)
     score = parse_score(answer.get("score"))
-    rationale = text_field(answer, "rationale") if "rationale" in answer else text_field(answer, "reason")
+    rationale = filled_text_field(answer, "rationale" if "rationale" in answer else "reason")
     judgement: dict[str, Any] = {"score": score, "rationale": rationale}
     if verdict:
         raw = answer.get("verdict")
@@ -181,11 +102,6 @@ def latest_judgement(suggestions: list[Mapping[str, Any]]) -> Mapping[str, Any] 
     return None
 
 
-def chat_usage(call: ChatCall, completion_tokens: int) -> Usage:
-    prompt_tokens = sum(count_tokens(text) + _MESSAGE_OVERHEAD for _role, text in call.messages)
-    return Usage(tokens=prompt_tokens + completion_tokens)
-
-
 def alpaca_fields(content: Mapping[str, Any], *, need_output: bool = True) -> dict[str, str]:
     fields = {key: content.get(key) or "" for key in ("instruction", "input", "output")}
     for key, value in fields.items():
@@ -198,10 +114,6 @@ def alpaca_fields(content: Mapping[str, Any], *, need_output: bool = True) -> di
     return fields
 
 
-def user_json(fields: Mapping[str, Any]) -> str:
-    return json.dumps(dict(fields), ensure_ascii=False, indent=2)
-
-
 # --------------------------------------------------------------------------------------------------
 # rewrite
 # --------------------------------------------------------------------------------------------------
@@ -209,12 +121,12 @@ def user_json(fields: Mapping[str, Any]) -> str:
 
 def build_rewrite(content: Mapping[str, Any], prompt: str) -> ChatCall:
     fields = alpaca_fields(content)
-    return ChatCall(messages=(("system", prompt), ("user", user_json(fields))), temperature=0.3, json_mode=True)
+    return json_chat(prompt, user_json(fields), temperature=0.3)
 
 
 def parse_rewrite(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
     fields = alpaca_fields(content)
-    better = text_field(json_answer(output, repair=False), "output")
+    better = filled_text_field(json_object(output, repair=False), "output")
     chinese_like(fields["instruction"] + fields["output"], better, "rewritten answer")
     if better == fields["output"].strip():
         raise ValueError("the rewrite is the same answer: nothing to suggest")
@@ -234,7 +146,7 @@ def estimate_rewrite(content: Mapping[str, Any], prompt: str) -> Usage:
 
 def build_judge(content: Mapping[str, Any], prompt: str) -> ChatCall:
     fields = alpaca_fields(content)
-    return ChatCall(messages=(("system", prompt), ("user", user_json(fields))), temperature=0.0, json_mode=True)
+    return json_chat(prompt, user_json(fields), temperature=0.0)
 
 
 def parse_judge(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
@@ -246,38 +158,25 @@ def estimate_judge(content: Mapping[str, Any], prompt: str) -> Usage:
     return chat_usage(build_judge(content, prompt), 200)  # a score and two or three sentences
 
 
-def _chat_only(build, parse, estimate):
-    return (
-        lambda content, style, prompt: build(content, prompt),
-        lambda content, style, output: parse(content, output),
-        lambda content, style, prompt: estimate(content, prompt),
-    )
-
-
-_rewrite = _chat_only(build_rewrite, parse_rewrite, estimate_rewrite)
-_judge = _chat_only(build_judge, parse_judge, estimate_judge)
-
 TASKS = (
-    Task(
-        name="rewrite",
-        kinds=("instruction",),
-        prompt_version=REWRITE_VERSION,
-        build=_rewrite[0],
-        parse=_rewrite[1],
-        estimate=_rewrite[2],
-        prompt_file=REWRITE_PROMPT,
-        title="Rewrite weak answers",
-        styles=("chat",),
+    chat_task(
+        "rewrite",
+        ("instruction",),
+        REWRITE_VERSION,
+        REWRITE_PROMPT,
+        "Rewrite weak answers",
+        build_rewrite,
+        parse_rewrite,
+        estimate_rewrite,
     ),
-    Task(
-        name="judge",
-        kinds=("instruction",),
-        prompt_version=JUDGE_VERSION,
-        build=_judge[0],
-        parse=_judge[1],
-        estimate=_judge[2],
-        prompt_file=JUDGE_PROMPT,
-        title="Judge answers (1–5 with a rationale)",
-        styles=("chat",),
+    chat_task(
+        "judge",
+        ("instruction",),
+        JUDGE_VERSION,
+        JUDGE_PROMPT,
+        "Judge answers (1–5 with a rationale)",
+        build_judge,
+        parse_judge,
+        estimate_judge,
     ),
 )

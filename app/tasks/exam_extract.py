@@ -22,10 +22,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.records import EXAM_FIELDS
-from app.tasks import ChatCall, Style, Task, Usage
-from app.tasks.chat_json import chat_usage, cut, is_chinese, json_value, text_field
+from app.tasks import ChatCall, Usage
+from app.tasks.chat_json import chat_task, chat_usage, count_tokens, cut, is_chinese, json_chat, json_value, text_field
 from app.tasks.near_copy import lcs_length, tokens
-from app.tasks.translate import count_tokens
 
 PROMPT_VERSION = "exam-extract/1"
 PROMPT_FILE = "exam_extract_zh.txt"
@@ -72,7 +71,7 @@ def raw_text(content: Mapping[str, Any]) -> str:
 
 def build_request(content: Mapping[str, Any], prompt: str) -> ChatCall:
     """The prompt as the system message, the raw exam text as the user message, JSON asked for."""
-    return ChatCall(messages=(("system", prompt), ("user", raw_text(content))), temperature=0.0, json_mode=True)
+    return json_chat(prompt, raw_text(content), temperature=0.0)
 
 
 def normalise_subject(value: str) -> str:
@@ -124,26 +123,13 @@ def estimate(content: Mapping[str, Any], prompt: str) -> Usage:
     return chat_usage(call, count_tokens(raw_text(content)) * 1.2 + 60)
 
 
-def _build(content: Mapping[str, Any], style: Style, prompt: str) -> ChatCall:
-    return build_request(content, prompt)
-
-
-def _parse(content: Mapping[str, Any], style: Style, output: Any) -> dict[str, Any]:
-    return parse_answer(content, output)
-
-
-def _estimate(content: Mapping[str, Any], style: Style, prompt: str) -> Usage:
-    return estimate(content, prompt)
-
-
-TASK = Task(
-    name="exam-extract",
-    kinds=("exam",),
-    prompt_version=PROMPT_VERSION,
-    build=_build,
-    parse=_parse,
-    estimate=_estimate,
-    prompt_file=PROMPT_FILE,
-    title="Extract the six exam fields",
-    styles=("chat",),
+TASK = chat_task(
+    "exam-extract",
+    ("exam",),
+    PROMPT_VERSION,
+    PROMPT_FILE,
+    "Extract the six exam fields",
+    build_request,
+    parse_answer,
+    estimate,
 )

@@ -21,9 +21,18 @@ from collections.abc import Mapping
 from typing import Any
 
 from app.store.actions import JUDGEMENT_KEY
-from app.tasks import ChatCall, Task, Usage
-from app.tasks.cqia import chat_usage, chinese_like, json_answer, parse_judgement, text_field, user_json
-from app.tasks.translate import count_tokens
+from app.tasks import ChatCall, Usage
+from app.tasks.chat_json import (
+    chat_task,
+    chat_usage,
+    chinese_like,
+    count_tokens,
+    filled_text_field,
+    json_chat,
+    json_object,
+    user_json,
+)
+from app.tasks.cqia import parse_judgement
 
 INSTRUCT_VERSION = "kun-instruct/1"
 SCORE_VERSION = "kun-score/1"
@@ -62,12 +71,12 @@ def instruction(content: Mapping[str, Any]) -> str:
 
 
 def build_instruct(content: Mapping[str, Any], prompt: str) -> ChatCall:
-    return ChatCall(messages=(("system", prompt), ("user", passage(content))), temperature=0.7, json_mode=True)
+    return json_chat(prompt, passage(content), temperature=0.7)
 
 
 def parse_instruct(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
     text = passage(content)
-    found = _LABEL.sub("", text_field(json_answer(output, repair=True), "instruction")).strip()
+    found = _LABEL.sub("", filled_text_field(json_object(output, repair=True), "instruction")).strip()
     if not found:
         raise ValueError("the answer's 'instruction' is empty")
     chinese_like(text, found, "instruction")
@@ -89,7 +98,7 @@ def estimate_instruct(content: Mapping[str, Any], prompt: str) -> Usage:
 
 def build_score(content: Mapping[str, Any], prompt: str) -> ChatCall:
     fields = {"instruction": instruction(content), "output": passage(content)}
-    return ChatCall(messages=(("system", prompt), ("user", user_json(fields))), temperature=0.0, json_mode=True)
+    return json_chat(prompt, user_json(fields), temperature=0.0)
 
 
 def parse_score(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
@@ -109,12 +118,12 @@ def estimate_score(content: Mapping[str, Any], prompt: str) -> Usage:
 
 def build_polish(content: Mapping[str, Any], prompt: str) -> ChatCall:
     fields = {"instruction": instruction(content), "text": passage(content)}
-    return ChatCall(messages=(("system", prompt), ("user", user_json(fields))), temperature=0.3, json_mode=True)
+    return json_chat(prompt, user_json(fields), temperature=0.3)
 
 
 def parse_polish(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
     text = passage(content)
-    polished = text_field(json_answer(output, repair=False), "output")
+    polished = filled_text_field(json_object(output, repair=False), "output")
     chinese_like(text, polished, "polished answer")
     return {"output": polished}
 
@@ -124,23 +133,10 @@ def estimate_polish(content: Mapping[str, Any], prompt: str) -> Usage:
     return chat_usage(build_polish(content, prompt), math.ceil(count_tokens(passage(content)) * 1.1) + 40)
 
 
-def _chat_task(name: str, version: str, prompt_file: str, title: str, build, parse, estimate) -> Task:
-    return Task(
-        name=name,
-        kinds=("instruction",),
-        prompt_version=version,
-        build=lambda content, style, prompt: build(content, prompt),
-        parse=lambda content, style, output: parse(content, output),
-        estimate=lambda content, style, prompt: estimate(content, prompt),
-        prompt_file=prompt_file,
-        title=title,
-        styles=("chat",),
-    )
-
-
 TASKS = (
-    _chat_task(
+    chat_task(
         "kun-instruct",
+        ("instruction",),
         INSTRUCT_VERSION,
         INSTRUCT_PROMPT,
         "Kun: instruction back-translation",
@@ -148,8 +144,9 @@ TASKS = (
         parse_instruct,
         estimate_instruct,
     ),
-    _chat_task(
+    chat_task(
         "kun-score",
+        ("instruction",),
         SCORE_VERSION,
         SCORE_PROMPT,
         "Kun: self-curation score",
@@ -157,8 +154,9 @@ TASKS = (
         parse_score,
         estimate_score,
     ),
-    _chat_task(
+    chat_task(
         "kun-polish",
+        ("instruction",),
         POLISH_VERSION,
         POLISH_PROMPT,
         "Kun: answer polishing",

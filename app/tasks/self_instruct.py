@@ -34,10 +34,18 @@ from typing import Any
 import orjson
 
 from app.records import ALPACA_FIELDS
-from app.tasks import ChatCall, Style, Task, Usage
+from app.tasks import ChatCall, Usage
 from app.tasks import near_copy as near
-from app.tasks.chat_json import answer_text, chat_usage, cut, is_chinese, json_value
-from app.tasks.translate import count_tokens
+from app.tasks.chat_json import (
+    chat_task,
+    chat_usage,
+    count_tokens,
+    cut,
+    is_chinese,
+    json_chat,
+    json_object_or_array,
+    user_json,
+)
 
 log = logging.getLogger(__name__)
 
@@ -119,8 +127,7 @@ def examples_of(content: Mapping[str, Any]) -> list[dict[str, str]]:
 
 def build_request(content: Mapping[str, Any], prompt: str) -> ChatCall:
     """The prompt as the system message, the seed and its drawn examples as a JSON array."""
-    user = json.dumps(examples_of(content), ensure_ascii=False, indent=2)
-    return ChatCall(messages=(("system", prompt), ("user", user)), temperature=0.7, json_mode=True)
+    return json_chat(prompt, user_json(examples_of(content)), temperature=0.7)
 
 
 def _samples(answer: Any) -> list[Any]:
@@ -162,10 +169,7 @@ def parse_answer(content: Mapping[str, Any], output: Any) -> dict[str, Any]:
     """``{"samples": [...], "rejected": [{"sample", "reason"}]}``; ValueError when the answer is not
     JSON, holds no samples or too many, or none of them is usable."""
     examples = examples_of(content)
-    text = answer_text(output)
-    bracket, brace = text.find("["), text.find("{")
-    answer = json_value(text, expect=list if bracket != -1 and (brace == -1 or bracket < brace) else dict)
-    candidates = _samples(answer)
+    candidates = _samples(json_object_or_array(output))
     if not candidates:
         raise ValueError("the answer holds no samples")
     if len(candidates) > MAX_NEW:
@@ -213,28 +217,15 @@ def estimate(content: Mapping[str, Any], prompt: str) -> Usage:
     return chat_usage(call, 3 * per_sample * 1.2 + 40)
 
 
-def _build(content: Mapping[str, Any], style: Style, prompt: str) -> ChatCall:
-    return build_request(content, prompt)
-
-
-def _parse(content: Mapping[str, Any], style: Style, output: Any) -> dict[str, Any]:
-    return parse_answer(content, output)
-
-
-def _estimate(content: Mapping[str, Any], style: Style, prompt: str) -> Usage:
-    return estimate(content, prompt)
-
-
-TASK = Task(
-    name=NAME,
-    kinds=("instruction",),
-    prompt_version=PROMPT_VERSION,
-    build=_build,
-    parse=_parse,
-    estimate=_estimate,
-    prompt_file=PROMPT_FILE,
-    title="Expand seed instructions (Self-Instruct)",
-    styles=("chat",),
+TASK = chat_task(
+    NAME,
+    ("instruction",),
+    PROMPT_VERSION,
+    PROMPT_FILE,
+    "Expand seed instructions (Self-Instruct)",
+    build_request,
+    parse_answer,
+    estimate,
     creates="instruction",
     context=add_examples,
     screen=screen,

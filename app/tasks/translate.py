@@ -25,6 +25,7 @@ from typing import Any
 
 from app.records import ALPACA_FIELDS
 from app.tasks import ChatCall, Style, Task, TranslationCall, Usage
+from app.tasks.chat_json import HAS_TIKTOKEN, chat_usage, count_tokens, json_chat, user_json
 
 PROMPT_VERSION = "translate-zh/1"
 """Bump when the DeepL markup or the chat prompt changes: cached answers of the old one no longer apply."""
@@ -164,9 +165,7 @@ def parse_deepl(content: Mapping[str, Any], result: Any) -> dict[str, Any]:
 def build_llm_request(content: Mapping[str, Any], prompt: str) -> ChatCall:
     """The chat request: ``prompt`` (the template text) as the system message, the source fields as
     a JSON object in the user message, a JSON object asked for in return."""
-    fields = _source(content)
-    user = json.dumps(fields, ensure_ascii=False, indent=2)
-    return ChatCall(messages=(("system", prompt), ("user", user)), temperature=0.2, json_mode=True)
+    return json_chat(prompt, user_json(_source(content)), temperature=0.2)
 
 
 def _json_object(text: str) -> Any:
@@ -219,32 +218,9 @@ def parse_llm(content: Mapping[str, Any], text: Any) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------------
 
 
-def _token_counter() -> tuple[str, Any]:
-    try:
-        import tiktoken
-
-        encoding = tiktoken.get_encoding("cl100k_base")
-    except Exception:  # not installed, or its encoding file cannot be fetched offline
-        return "heuristic: characters / 1.5", None
-    return "tiktoken cl100k_base", encoding
-
-
-TOKEN_COUNTER, _ENCODING = _token_counter()
-"""Which token counter :func:`count_tokens` uses (tiktoken when installed, else the heuristic)."""
-
 # The Chinese translation of an English text takes about 1.6x its tokens in cl100k (a Chinese
 # character is ~1.2 tokens, and English needs ~1/3 as many characters as it has letters).
 _COMPLETION_FACTOR = 1.6
-# Per-message framing tokens of the chat format.
-_MESSAGE_OVERHEAD = 4
-
-
-def count_tokens(text: str) -> int:
-    """Tokens of ``text``. Without tiktoken: ``len / 1.5``, about right for Chinese (1–1.5 characters
-    a token) and an overestimate for English (~4 characters a token) — on the safe side for budgets."""
-    if _ENCODING is not None:
-        return len(_ENCODING.encode(text, disallowed_special=()))
-    return math.ceil(len(text) / 1.5)
 
 
 def estimate_characters(content: Mapping[str, Any]) -> int:
@@ -255,14 +231,13 @@ def estimate_characters(content: Mapping[str, Any]) -> int:
 
 def estimate_tokens(content: Mapping[str, Any], prompt: str = "") -> int:
     """Prompt plus completion tokens of the chat request for this sample."""
-    call = build_llm_request(content, prompt)
-    prompt_tokens = sum(count_tokens(text) + _MESSAGE_OVERHEAD for _role, text in call.messages)
     source_text = "\n".join(_source(content).values())
-    if _ENCODING is not None:
+    if HAS_TIKTOKEN:
         completion = math.ceil(count_tokens(source_text) * _COMPLETION_FACTOR)
     else:
         completion = count_tokens(source_text)  # already generous for English input
-    return prompt_tokens + completion + 16  # + the JSON keys and quotes of the answer
+    # + 16 for the JSON keys and quotes of the answer
+    return chat_usage(build_llm_request(content, prompt), completion + 16).tokens
 
 
 def _build(content: Mapping[str, Any], style: Style, prompt: str) -> TranslationCall | ChatCall:

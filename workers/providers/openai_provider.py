@@ -9,15 +9,13 @@ One :class:`ChatRequest` is one ``POST /chat/completions``. The library's retrie
 from __future__ import annotations
 
 import email.utils
-import json
 import logging
-import re
 import time
 from typing import Any
 
-import json_repair
 import openai
 
+from app.tasks.chat_json import repaired_json_object
 from workers.providers.base import (
     AuthenticationFailed,
     BadResponse,
@@ -135,9 +133,7 @@ class OpenAIProvider:
         usage = completion.usage
         prompt_tokens = usage.prompt_tokens if usage else 0
         completion_tokens = usage.completion_tokens if usage else 0
-        cost = (
-            prompt_tokens * self.price_per_1k_prompt + completion_tokens * self.price_per_1k_completion
-        ) / 1000
+        cost = (prompt_tokens * self.price_per_1k_prompt + completion_tokens * self.price_per_1k_completion) / 1000
         return ProviderResult(
             output=message.content,
             prompt_tokens=prompt_tokens,
@@ -230,35 +226,11 @@ def retry_after_seconds(headers: Any) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
-_FENCE = re.compile(r"^\s*```[\w-]*\s*\n?(.*?)\n?\s*```\s*$", re.DOTALL)
-
-
 def parse_json(text: str) -> dict[str, Any]:
     """The JSON object in a model's answer: as is, else out of a ``` fence, else repaired (cut off at
     max_tokens, trailing commas, single quotes…) by json_repair. Raises :class:`BadResponse` if what
-    remains is not a JSON object."""
-    if not isinstance(text, str) or not text.strip():
-        raise BadResponse("The answer is empty, not a JSON object.")
-    candidates = [text]
-    fenced = _FENCE.match(text)
-    if fenced:
-        candidates.insert(0, fenced.group(1))
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
-        if isinstance(value, dict):
-            return value
-        raise BadResponse(f"The answer is JSON but not an object: {type(value).__name__}.")
+    remains is not a JSON object (:func:`app.tasks.chat_json.repaired_json_object`)."""
     try:
-        value = json_repair.loads(candidates[0])
-    except Exception as error:  # json_repair raises little, but its failure must stay an item's failure
-        raise BadResponse(f"The answer is not JSON and could not be repaired: {error}") from error
-    if not isinstance(value, dict) or not value:
-        raise BadResponse(f"The answer is not a JSON object, even after repair: {_cut(text)!r}")
-    return value
-
-
-def _cut(text: str, limit: int = 120) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+        return repaired_json_object(text)
+    except ValueError as error:
+        raise BadResponse(str(error)) from error
