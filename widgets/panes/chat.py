@@ -12,7 +12,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSplitter, QVBoxLayout, QWidget
 
 from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
-from widgets.panes.content_drafts import ContentDrafts, chat_parts
+from widgets.panes.drafts import DraftList, chat_parts
 from widgets.text_fields import GrowingBrowser, GrowingTextEdit, ScrollForm, as_text, put_value
 
 # (background, border) per role: the person's turns blue, the model's green, the rest neutral.
@@ -65,7 +65,7 @@ class ChatPane(ReviewPane):
 
         self.conversation = ScrollForm()
         # A drafted chat (CCMC generation) above the turns, with Take; the knowledge stays beside it.
-        self.drafts = ContentDrafts(("messages",), lambda draft: chat_parts(draft, self.role_title), self.content)
+        self.drafts = DraftList(("messages",), lambda draft: chat_parts(draft, self.role_title), self.content)
         self.conversation.add(self.drafts)
         self.suggestion_taken = self.drafts.taken
         """A draft taken: its id and the whole content with it (forwarded by the KindStack)."""

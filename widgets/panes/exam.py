@@ -9,7 +9,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
-from widgets.panes.content_drafts import ContentDrafts
+from widgets.panes.drafts import DraftList
 from widgets.text_fields import ScrollForm, TextField, as_text, put_value
 
 # COIG's subjects, as stored in the data (so not translated); the combo takes any other too.
@@ -56,7 +56,7 @@ class ExamPane(ReviewPane):
             self.form.add(field)
             field.edited.connect(self._on_edited)
         # The six fields an exam extraction proposes, under the form, with Take.
-        self.drafts = ContentDrafts((*self.fields, "subject"), self._draft_parts, self.content)
+        self.drafts = DraftList((*self.fields, "subject"), self._draft_parts, self.content)
         self.form.add(self.drafts)
         self.suggestion_taken = self.drafts.taken
         """A draft taken: its id and the whole content with it (forwarded by the KindStack)."""

@@ -13,6 +13,9 @@ from widgets.panes.drafts import DraftList
 from widgets.panes.principles import PRINCIPLES_KEY, PrinciplesChecklist, wants_checklist
 from widgets.text_fields import GrowingBrowser, ScrollForm, TextField, put_value
 
+DRAFT_FIELDS = ("system", "instruction", "input", "output")
+"""What a machine draft of an instruction sample may propose."""
+
 
 class InstructionPane(ReviewPane):
     """``instruction / input / output`` editors; ``system`` and ``history`` shown when the sample has them.
@@ -79,7 +82,16 @@ class InstructionPane(ReviewPane):
         for field in (self.system, self.instruction, self.input, self.output):
             field.edited.connect(self._on_edited)
         # Machine drafts of the fields (Kun's polished answer, a rewrite), under the fields, each with Take.
-        self.drafts = DraftList(self.content)
+        self.drafts = DraftList(
+            DRAFT_FIELDS,
+            self._draft_parts,
+            self.content,
+            text_only=True,
+            take_tip=self.tr("Put the draft's fields into the sample (undoable)"),
+            min_height=32,
+            panel=True,
+        )
+        self.drafts.setContentsMargins(0, 8, 0, 0)
         self.form.add(self.drafts)
         self.suggestion_taken = self.drafts.taken
         """A draft taken: its id and the whole content with it (forwarded by the KindStack)."""
@@ -122,6 +134,15 @@ class InstructionPane(ReviewPane):
 
     def focus_first_field(self) -> None:
         self.instruction.editor.setFocus()
+
+    def _draft_parts(self, draft: dict[str, Any]) -> list[tuple[str, str]]:
+        titles = {
+            "system": self.tr("System prompt"),
+            "instruction": self.tr("Instruction"),
+            "input": self.tr("Input"),
+            "output": self.tr("Output"),
+        }
+        return [(titles[field], draft[field]) for field in DRAFT_FIELDS if field in draft]
 
     # Parts -----------------------------------------------------------------------------------
 
