@@ -244,6 +244,8 @@ def test_unbalanced_brackets_and_quotes(text: str, where: int, what: str) -> Non
         "Don’t worry, it’s fine. 别担心。",  # apostrophes
         "代码 `if (a) {` 是开头。",  # inline code
         "公式 $(a+b]$ 是半开区间。",  # math
+        "代码：int n = (int) (Math.random() * 10) + 1;",  # "10)" closes, it is no enumeration
+        "输出：(209856, 21)",
     ],
 )
 def test_balanced_or_not_brackets_at_all(text: str) -> None:

@@ -513,17 +513,23 @@ def check_brackets(field: Field, _context: dict[str, Any]) -> list[Finding]:
     if not _BRACKETS_RE.search(text):
         return []
     clean = prose(text)
-    if "’" in clean or ")" in clean or "）" in clean or ":" in clean:
-        clean = _NOT_A_BRACKET.sub(_blank, clean)
+    # Marks that may not be brackets at all: "1)" closes an enumeration or "(Math.random() * 10)",
+    # so it closes an open bracket if there is one and is passed over if not.
+    maybe: set[int] = set()
+    if "’" in clean or ")" in clean or "）" in clean or ":" in clean or "‘" in clean:
+        maybe = {m.end() - 1 for m in _NOT_A_BRACKET.finditer(clean)}
     stack: list[tuple[str, int]] = []
     for match in _BRACKETS_RE.finditer(clean):
         char, at = match.group(0), match.start()
         if char in _PAIRS:
-            stack.append((char, at))
+            if at not in maybe:  # ":(" and "‘90s" open nothing
+                stack.append((char, at))
             continue
         opener = _CLOSERS[char]
         if stack and stack[-1][0] == opener:
             stack.pop()
+            continue
+        if at in maybe:
             continue
         if any(o == opener for o, _ in stack):
             inner, inner_at = stack[-1]
