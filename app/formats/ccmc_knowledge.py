@@ -31,6 +31,7 @@ import orjson
 
 from app.formats import textio
 from app.formats.base import FormatError, Reader, ReadOptions, Sniff
+from app.formats.csv_table import csv_lines, table_rows
 from app.formats.jsonfields import FieldError, objects, read_json_records, scaled, share
 from app.records import BadRecord, Kind, Record
 
@@ -217,26 +218,21 @@ def read(path: Path, options: ReadOptions) -> Iterator[Record | BadRecord]:
 
 
 def _read_csv(path: Path, options: ReadOptions) -> Iterator[Record | BadRecord]:
-    lines = (text + "\n" for _number, text in textio.iter_lines(path, options.encoding))
-    reader = csv.reader(lines)
+    reader = csv.reader(csv_lines(path, options.encoding))
     header: list[str] | None = None
-    while True:
-        start = reader.line_num + 1
-        try:
-            row = next(reader)
-        except StopIteration:
+    for item in table_rows(reader):
+        if isinstance(item, BadRecord):
+            yield item
+        else:
+            header = [cell.replace("\ufeff", "").strip() for cell in item[1]]
             break
-        except csv.Error as error:
-            yield BadRecord(start, f"CSV error: {error}")
+    if header is None:
+        raise FormatError(f"{path.name}: no header row; the knowledge table needs one naming its columns")
+    for item in table_rows(reader, len(header)):
+        if isinstance(item, BadRecord):
+            yield item
             continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if header is None:
-            header = [cell.replace("\ufeff", "").strip() for cell in row]
-            continue
-        if len(row) != len(header):
-            yield BadRecord(start, f"expected {len(header)} columns, got {len(row)}")
-            continue
+        start, row = item
         record = {name: cell for name, cell in zip(header, row, strict=True) if name}
         try:
             content = convert(record)
@@ -245,8 +241,6 @@ def _read_csv(path: Path, options: ReadOptions) -> Iterator[Record | BadRecord]:
             continue
         raw = ",".join(row)
         yield Record(Kind.CHAT, content, start, raw)
-    if header is None:
-        raise FormatError(f"{path.name}: no header row; the knowledge table needs one naming its columns")
 
 
 READER = Reader(

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from app.formats import textio
 from app.formats.base import FormatError, Reader, ReadOptions, Sniff
@@ -129,16 +130,17 @@ def _unique_header(cells: list[str]) -> list[str]:
     return header
 
 
-def _lines_for_csv(path: Path, encoding: str | None) -> Iterator[str]:
+def csv_lines(path: Path, encoding: str | None) -> Iterator[str]:
+    """The file's lines for ``csv.reader``, line endings put back."""
     # textio strips line endings; csv needs them to tell where a quoted multi-line cell breaks.
     for _number, text in textio.iter_lines(path, encoding):
         yield text + "\n"
 
 
-def _read_table(path: Path, options: ReadOptions, delimiter: str) -> Iterator[Record | BadRecord]:
-    _raise_field_limit()
-    reader = csv.reader(_lines_for_csv(path, options.encoding), delimiter=delimiter)
-    header, column_map = _read_header(reader, path, options)
+def table_rows(reader: Any, width: int | None = None) -> Iterator[tuple[int, list[str]] | BadRecord]:
+    """``(line, cells)`` of each row of ``reader`` (a ``csv.reader``) that is not blank, or a BadRecord
+    for a row that is not valid CSV or (``width`` given) has another number of cells. Reads one row
+    per item, so a caller may stop after the header and go on with another ``width``."""
     while True:
         start = reader.line_num + 1
         try:
@@ -150,10 +152,22 @@ def _read_table(path: Path, options: ReadOptions, delimiter: str) -> Iterator[Re
             continue
         if not any(cell.strip() for cell in row):
             continue  # blank lines and Excel's all-empty trailing rows carry no sample
-        if len(row) != len(header):
-            yield BadRecord(start, f"expected {len(header)} columns, got {len(row)}")
+        if width is not None and len(row) != width:
+            yield BadRecord(start, f"expected {width} columns, got {len(row)}")
             continue
-        yield record_from_row(dict(zip(header, row, strict=True)), column_map, start)
+        yield start, row
+
+
+def _read_table(path: Path, options: ReadOptions, delimiter: str) -> Iterator[Record | BadRecord]:
+    _raise_field_limit()
+    reader = csv.reader(csv_lines(path, options.encoding), delimiter=delimiter)
+    header, column_map = _read_header(reader, path, options)
+    for item in table_rows(reader, len(header)):
+        if isinstance(item, BadRecord):
+            yield item
+        else:
+            start, row = item
+            yield record_from_row(dict(zip(header, row, strict=True)), column_map, start)
 
 
 def _read_header(reader: Iterator[list[str]], path: Path, options: ReadOptions) -> tuple[list[str], dict[str, str]]:
