@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
-from app.formats import textio
 from app.formats.base import Reader, ReadOptions, Sniff
+from app.formats.plain_text import blocks, prose
 from app.records import EXAM_FIELDS, BadRecord, Kind, Record
 
 SEPARATOR = re.compile(r"^\s*([-=*#])\1{2,}\s*$")
@@ -23,10 +23,8 @@ _EXAM_CUES = re.compile(r"答案|解析|选出|下列|[A-D][．.、]\s*\S")
 
 def detect(sniff: Sniff) -> int:
     """30 for text with separator lines that reads like exam questions; else 0."""
-    if sniff.is_dir or sniff.is_archive or sniff.is_parquet or sniff.values:
-        return 0
-    text = sniff.text.lstrip(" \t\r\n\ufeff")
-    if not text or text[0] in "{[":
+    text = prose(sniff)
+    if not text:
         return 0
     separators = sum(1 for line in text.splitlines() if SEPARATOR.match(line))
     return 30 if separators and len(_EXAM_CUES.findall(text)) >= 2 else 0
@@ -34,21 +32,8 @@ def detect(sniff: Sniff) -> int:
 
 def read(path: Path, options: ReadOptions) -> Iterator[Record | BadRecord]:
     """One exam Record per block; ``line`` is the block's first non-blank line."""
-    block: list[str] = []
-    start = 0
-    for number, text in textio.iter_lines(path, options.encoding):
-        if SEPARATOR.match(text):
-            if any(line.strip() for line in block):
-                yield _question(block, start)
-            block = []
-            continue
-        if not block and not text.strip():
-            continue
-        if not block:
-            start = number
-        block.append(text)
-    if any(line.strip() for line in block):
-        yield _question(block, start)
+    for start, lines in blocks(path, options.encoding, SEPARATOR.match):
+        yield _question(lines, start)
 
 
 def _question(lines: list[str], start: int) -> Record:
