@@ -295,6 +295,13 @@ def routing_info(project: Project, sample_ids: Sequence[int]) -> list[RoutingInf
 
 def draft_edit(project: Project, sample_id: int, content_json: str | None = None) -> Fraction | None:
     """Post-edit distance between the sample's latest machine draft and its text now (None: no draft)."""
+    texts = draft_and_final(project, sample_id, content_json)
+    return None if texts is None else post_edit_distance(*texts)
+
+
+def draft_and_final(project: Project, sample_id: int, content_json: str | None = None) -> tuple[str, str] | None:
+    """The text of the sample's latest machine draft not dismissed, and the text of the same fields now
+    (None: no draft). A judge's score is no draft of the text."""
     if content_json is None:
         content_json = project.db.execute("SELECT content FROM samples WHERE id = ?", (sample_id,)).fetchone()[0]
     for (draft_json,) in project.db.execute(
@@ -305,7 +312,7 @@ def draft_edit(project: Project, sample_id: int, content_json: str | None = None
             continue
         content = orjson.loads(content_json)
         final = {key: content.get(key) for key in draft} if isinstance(content, dict) else content
-        return post_edit_distance("\n".join(iter_text(draft)), "\n".join(iter_text(final)))
+        return "\n".join(iter_text(draft)), "\n".join(iter_text(final))
     return None
 
 

@@ -248,3 +248,18 @@ def test_a_batch_out_as_a_package_is_not_inspected(batch_project, tmp_path):
     workpackage.export_package(project, batch, tmp_path / batch)
     with pytest.raises(ProjectError, match="merge it back"):
         gates.start_gate(project, batch)
+
+
+def test_post_edit_distance_of_a_sample_takes_its_latest_text_draft(loaded):
+    project = loaded
+    assert gates.draft_edit(project, 1) is None
+    actions.add_suggestion(project, 1, task="judge", content={"judgement": {"score": 4}}, engine="llm")
+    assert gates.draft_edit(project, 1) is None  # a score is no draft of the text
+    actions.add_suggestion(project, 1, task="translate", content={"output": "天气很好。"}, engine="deepl")
+    # Sample 1's output is "The weather is nice today."; only the draft's fields are compared.
+    assert gates.draft_and_final(project, 1) == ("天气很好。", "The weather is nice today.")
+    assert gates.draft_edit(project, 1) == Fraction(26, 26)
+    actions.edit_content(
+        project, 1, {"instruction": "把下面的句子翻译成英文。", "input": "今天天气很好。", "output": "天气很好！"}
+    )
+    assert gates.draft_edit(project, 1) == Fraction(1, 5)

@@ -94,6 +94,8 @@ def test_gate_panel_checks_a_batch_through_stage_1(qtbot, team, monkeypatch):
     first = panel.current_sample()
     assert first == panel.status.queue[0].info.sample_id  # routing order: the suspicious first
     assert panel.status.queue[0].reasons
+    # The machine draft beside what the annotator made of it.
+    assert panel.views.isTabEnabled(1) and panel.draft_view.toPlainText()
     # Disagree with the first, with a reason from the list and a comment; agree with the rest.
     panel.reason_box.setCurrentText("事实错误")
     panel.comment.setText("数字不对")

@@ -35,6 +35,8 @@ from PySide6.QtWidgets import (
     QPushButton,
     QSpinBox,
     QSplitter,
+    QTabWidget,
+    QTextBrowser,
     QVBoxLayout,
     QWidget,
 )
@@ -44,6 +46,7 @@ from app.packages.assign import batches as list_batches
 from app.store import Changes, Project, ProjectError, query
 from widgets import first_run
 from widgets.dashboard import Dashboard
+from widgets.diff import diff_html
 from widgets.tasks import BackgroundTask, run_in_background
 from widgets.team import export_batches
 
@@ -103,6 +106,11 @@ class GatePanel(QDialog):
         self.queue.currentRowChanged.connect(self._show_row)
         self.sample_view = QPlainTextEdit(self)
         self.sample_view.setReadOnly(True)
+        # What the person made of the machine's draft: insertions green, deletions struck through.
+        self.draft_view = QTextBrowser(self)
+        self.views = QTabWidget(self)
+        self.views.addTab(self.sample_view, self.tr("Sample"))
+        self.views.addTab(self.draft_view, self.tr("Machine draft → final"))
         self.sample_info = QLabel(self)
         self.sample_info.setWordWrap(True)
         self.reason_box = QComboBox(self)
@@ -161,7 +169,7 @@ class GatePanel(QDialog):
         column = QVBoxLayout(right)
         column.setContentsMargins(0, 0, 0, 0)
         column.addWidget(self.sample_info)
-        column.addWidget(self.sample_view, 1)
+        column.addWidget(self.views, 1)
         form = QFormLayout()
         form.addRow(self.tr("Reason if wrong:"), self.reason_box)
         form.addRow(self.tr("Comment:"), self.comment)
@@ -382,6 +390,7 @@ class GatePanel(QDialog):
         self._shown_at = time.monotonic()
         if self.status is None or row < 0 or row >= len(self.status.queue):
             self.sample_view.clear()
+            self.draft_view.clear()
             self.sample_info.clear()
             return
         routed = self.status.queue[row]
@@ -391,6 +400,9 @@ class GatePanel(QDialog):
         except ProjectError:
             return
         self.sample_view.setPlainText(content_text(sample.content))
+        texts = gates.draft_and_final(self.project, sample_id)
+        self.views.setTabEnabled(1, texts is not None)
+        self.draft_view.setHtml(diff_html(*texts) if texts is not None else "")
         parts = [self.tr("Sample #{id}").format(id=sample_id)]
         if sample.label is not None:
             parts.append(self.tr("label {label}").format(label=sample.label))
