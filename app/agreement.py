@@ -16,7 +16,7 @@ the chance agreement is already 1) is ``None``, never a division by zero.
 
 :func:`label_agreement` and :func:`rating_agreement` turn "who said what about which sample" into
 those statistics, overall and per annotator; :func:`throughput` sums time per sample. The store
-side (reading the reviews) is :mod:`app.gates`' ``agreement_report``.
+side (reading the reviews) is :func:`app.qa_stats.agreement_report`.
 """
 
 from __future__ import annotations
@@ -63,9 +63,7 @@ def fleiss_kappa(items: Iterable[Sequence[Hashable] | Mapping[Hashable, int]]) -
     counts = [c for c in counts if c.total() >= 2]
     if not counts:
         return None
-    per_item = [
-        Fraction(sum(v * v for v in c.values()) - c.total(), c.total() * (c.total() - 1)) for c in counts
-    ]
+    per_item = [Fraction(sum(v * v for v in c.values()) - c.total(), c.total() * (c.total() - 1)) for c in counts]
     mean_agreement = sum(per_item, Fraction(0)) / len(per_item)
     totals: Counter = Counter()
     for c in counts:
