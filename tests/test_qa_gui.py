@@ -13,6 +13,7 @@ from app import gates
 from app.packages.assign import batches
 from app.store import Project, ops
 from tests.qa_helpers import ANNOTATORS, annotate, team_project
+from widgets import first_run, settings
 from widgets.charts import Bar, BarChart, LineChart, Series
 from widgets.dashboard import Dashboard
 from widgets.gate_panel import GatePanel, QaSettingsDialog
@@ -198,8 +199,14 @@ def test_the_review_window_records_who_decided_and_how_long_it_took(qtbot, tmp_p
     assert rows[0][:3] == (first, "lead", 1)
     assert 7.5 <= rows[0][4] < 60
     assert rows[1][1] == "lead" and rows[1][3] == 4 and 0 <= rows[1][4] < 7.5
+    # Someone who chose the inspector's role at the first start decides at the inspection stage.
+    settings.settings().setValue(first_run.ROLE_KEY, "inspector")
+    window.decide_label(3)
+    assert project.db.execute("SELECT stage, label FROM reviews ORDER BY id DESC LIMIT 1").fetchone() == ("inspect", 3)
     window.close()
     QApplication.processEvents()
     project.close()
     with Project.open(path) as reopened:
-        assert reopened.db.execute("SELECT count(*) FROM reviews WHERE seconds IS NOT NULL").fetchone()[0] == 2
+        assert reopened.db.execute("SELECT count(*) FROM reviews WHERE seconds IS NOT NULL").fetchone()[0] == 3
+        stages = [row[0] for row in reopened.db.execute("SELECT stage FROM reviews ORDER BY id")]
+        assert stages == ["annotate", "annotate", "inspect"]

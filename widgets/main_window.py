@@ -33,7 +33,7 @@ from app.quality import flags as quality_flags
 from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
 from app.tasks.cqia import latest_judgement
-from widgets import open_flow, settings
+from widgets import first_run, open_flow, settings
 from widgets.gate_panel import install_qa_menu
 from widgets.jobs import install_jobs
 from widgets.language import add_language_menu
@@ -58,6 +58,8 @@ BACKUP_INTERVAL_MS = 10 * 60 * 1000
 
 # Key decisions: the review verdict each implies (COIG: 1 and 2 usable, 3 needs fixing, 4 unusable).
 VERDICT_OF_LABEL = {1: "accept", 2: "accept", 3: "needs_fix", 4: "reject"}
+# The review stage a person's decisions are recorded at, by the role they chose at the first start.
+STAGE_OF_ROLE = {"annotator": "annotate", "inspector": "inspect", "expert": "expert"}
 
 
 def is_typing(widget: QWidget | None) -> bool:
@@ -359,6 +361,10 @@ class MainWindow(QMainWindow):
     def _show_saved(self) -> None:
         self.save_state.setText(self.tr("All changes saved"))
 
+    def review_stage(self) -> str:
+        """The stage this person's decisions are recorded at (annotate, inspect, expert)."""
+        return STAGE_OF_ROLE.get(first_run.user_role(), "annotate")
+
     def seconds_shown(self) -> float | None:
         """How long the current sample has been shown: the time a decision on it took."""
         return None if self._shown_at is None else round(time.monotonic() - self._shown_at, 3)
@@ -374,8 +380,10 @@ class MainWindow(QMainWindow):
     def rate(self, rating: int) -> None:
         if self.current is None or not self.save_pending():
             return
-        seconds = self.seconds_shown()
-        self._apply(lambda: actions.add_review(self.project, self.current.id, rating=rating, seconds=seconds))
+        seconds, stage = self.seconds_shown(), self.review_stage()
+        self._apply(
+            lambda: actions.add_review(self.project, self.current.id, stage=stage, rating=rating, seconds=seconds)
+        )
 
     def _decide(self, *, verdict: str, label: int | None = None) -> None:
         """Save the verdict (on disk before anything else shows), then move to the next undecided."""
@@ -385,7 +393,13 @@ class MainWindow(QMainWindow):
         comment = self.verdict_bar.comment()
         changes = self._apply(
             lambda: actions.add_review(
-                self.project, sample_id, verdict=verdict, label=label, comment=comment, seconds=self.seconds_shown()
+                self.project,
+                sample_id,
+                stage=self.review_stage(),
+                verdict=verdict,
+                label=label,
+                comment=comment,
+                seconds=self.seconds_shown(),
             )
         )
         if changes is None:
