@@ -48,6 +48,21 @@ def loaded(project, write_jsonl):
 
 
 @pytest.fixture
+def file_keyring(monkeypatch: pytest.MonkeyPatch):
+    """No system keyring (as in CI): keys go to the per-test secrets file; no key in the environment.
+    For the window tests that type keys into the dialogs (``pytestmark = pytest.mark.usefixtures``)."""
+    import keyring
+    import keyring.backends.fail
+
+    monkeypatch.delenv("WINNOW_DEEPL_KEY", raising=False)
+    monkeypatch.delenv("WINNOW_OPENAI_KEY", raising=False)
+    before = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())
+    yield
+    keyring.set_keyring(before)
+
+
+@pytest.fixture
 def write_jsonl(tmp_path: Path):
     """Write dicts as JSON Lines to a file in tmp_path and return its path."""
     import json

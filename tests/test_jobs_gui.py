@@ -12,8 +12,6 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, QLineEdit
@@ -21,8 +19,9 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QComboBox, QLabel, 
 from app import exporter
 from app.demo import build_demo
 from app.store import Project, actions, query
+from tests.helpers import shown_window
 from tests.servers import FakeDeepL, Latency, Quota, RateLimit, Status
-from widgets.jobs import JobEvents, JobsController, RunDialog, install_jobs
+from widgets.jobs import JobEvents, JobsController, RunDialog
 from widgets.main_window import MainWindow
 from widgets.panes.base import PaneContext
 from widgets.panes.translation import TranslationPane, draft_fields
@@ -34,15 +33,7 @@ TRANSLATIONS = 6
 """Translation pairs in the demo project."""
 
 
-@pytest.fixture(autouse=True)
-def file_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """No system keyring (as in CI): keys go to the per-test secrets file; no key in the environment."""
-    monkeypatch.delenv("WINNOW_DEEPL_KEY", raising=False)
-    monkeypatch.delenv("WINNOW_OPENAI_KEY", raising=False)
-    before = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(before)
+pytestmark = pytest.mark.usefixtures("file_keyring")
 
 
 @pytest.fixture
@@ -54,16 +45,8 @@ def deepl() -> Iterator[FakeDeepL]:
 
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
-    project = build_demo(tmp_path / "d.winnow")
-    win = MainWindow(project)
-    qtbot.addWidget(win)
-    win.jobs = install_jobs(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.jobs.close()
-    win.close()
-    win.project.close()
+    with shown_window(qtbot, build_demo(tmp_path / "d.winnow")) as win:
+        yield win
 
 
 def jobs_of(window: MainWindow) -> JobsController:

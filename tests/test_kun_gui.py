@@ -7,29 +7,21 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import keyring
-import keyring.backends.fail
 import pytest
 
 from app import importer
 from app.store import Project, query
+from tests.helpers import openai_spec, shown_window
 from tests.servers import FakeOpenAI
 from tests.test_kun_pipeline import PASSAGES, POLISHED, _which, kun_responder
 from widgets.main_window import MainWindow
-from workers.engine import JobEngine, JobSpec, RetryPolicy
+from workers.engine import JobEngine, JobSpec
 from workers.pipeline import run_kun
-from workers.providers.openai_provider import OpenAIProvider
 
 WAIT = 15_000
 
 
-@pytest.fixture(autouse=True)
-def file_keyring(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.delenv("WINNOW_OPENAI_KEY", raising=False)
-    before = keyring.get_keyring()
-    keyring.set_keyring(keyring.backends.fail.Keyring())
-    yield
-    keyring.set_keyring(before)
+pytestmark = pytest.mark.usefixtures("file_keyring")
 
 
 @pytest.fixture
@@ -41,13 +33,7 @@ def server() -> Iterator[FakeOpenAI]:
 
 
 def _spec(server: FakeOpenAI, ids: list[int]) -> JobSpec:
-    return JobSpec(
-        task="kun",
-        sample_ids=ids,
-        provider_factory=lambda: OpenAIProvider(server.base_url, "qwen-plus", server.key, timeout=5.0),
-        concurrency=2,
-        retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
-    )
+    return openai_spec(server, "kun", ids, "qwen-plus", concurrency=2)
 
 
 def _passages_project(tmp_path: Path) -> tuple[Path, dict[str, int]]:
@@ -63,15 +49,8 @@ def _passages_project(tmp_path: Path) -> tuple[Path, dict[str, int]]:
 @pytest.fixture
 def window(qtbot, tmp_path: Path) -> Iterator[tuple[MainWindow, dict[str, int]]]:
     path, ids = _passages_project(tmp_path)
-    win = MainWindow(Project.open(path))
-    qtbot.addWidget(win)
-    win.resize(1280, 800)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win, ids
-    win.jobs.close()
-    win.close()
-    win.project.close()
+    with shown_window(qtbot, Project.open(path), own_jobs=False, size=(1280, 800)) as win:
+        yield win, ids
 
 
 def test_the_run_dialog_offers_the_kun_pipeline_and_runs_it_as_jobs(qtbot, window, server) -> None:

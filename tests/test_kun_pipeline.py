@@ -13,11 +13,11 @@ import pytest
 from app import exporter, importer
 from app.kun_filters import FLAG_INSTRUCTION, FLAG_OUTPUT, FLAG_SCORE, KunSettings
 from app.store import Project, actions, ops, query
+from tests.helpers import openai_spec
 from tests.servers import FakeOpenAI, Latency
 from workers import cli_run
-from workers.engine import JobEngine, JobSpec, RetryPolicy
+from workers.engine import JobEngine, JobSpec
 from workers.pipeline import AUTHOR, run_kun
-from workers.providers.openai_provider import OpenAIProvider
 
 # One passage per blank-line-separated block, as Kun's raw corpora (Wudao, SkyPile…) look.
 PASSAGES = {
@@ -119,13 +119,7 @@ def _project(tmp_path: Path, passages_file: Path) -> tuple[Path, dict[str, int]]
 
 
 def _spec(server: FakeOpenAI, ids: list[int], concurrency: int = 3) -> JobSpec:
-    return JobSpec(
-        task="kun",
-        sample_ids=ids,
-        provider_factory=lambda: OpenAIProvider(server.base_url, "qwen-plus", server.key, timeout=5.0),
-        concurrency=concurrency,
-        retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
-    )
+    return openai_spec(server, "kun", ids, "qwen-plus", concurrency=concurrency)
 
 
 def _flags(project: Project) -> dict[int, dict[str, str]]:

@@ -11,7 +11,8 @@ import pytest
 from app import importer
 from app.store import Project, query
 from app.tasks import get_task
-from widgets.jobs import install_jobs, task_title
+from tests.helpers import shown_window
+from widgets.jobs import task_title
 from widgets.main_window import MainWindow
 from widgets.panes.code import CodePane
 
@@ -22,15 +23,8 @@ DOOCS = Path(__file__).parent / "data" / "leetcode" / "doocs"
 def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
     project = Project.create(tmp_path / "lc.winnow", name="力扣")
     importer.import_file(project, DOOCS)
-    win = MainWindow(project)
-    qtbot.addWidget(win)
-    win.jobs = install_jobs(win)
-    win.show()
-    qtbot.waitExposed(win)
-    yield win
-    win.jobs.close()
-    win.close()
-    win.project.close()
+    with shown_window(qtbot, project) as win:
+        yield win
 
 
 def generated(project: Project) -> list[int]:

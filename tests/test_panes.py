@@ -15,6 +15,7 @@ from app.demo import build_demo
 from app.records import Kind
 from app.store import query
 from app.store.query import Sample, SampleFilter
+from tests.helpers import synthetic_sample
 from widgets.diff import segment_format
 from widgets.panes.base import PaneContext
 from widgets.panes.chat import ChatPane
@@ -279,20 +280,7 @@ def test_translation_compares_against_the_chosen_draft(qtbot, demo):
 
 
 def synthetic(kind: Kind, content: dict) -> Sample:
-    return Sample(
-        id=1,
-        kind=kind,
-        subset="测试",
-        content=content,
-        status="new",
-        label=None,
-        rating=None,
-        assignee=None,
-        version=1,
-        source_id=None,
-        origin_id=None,
-        updated_at="",
-    )
+    return synthetic_sample(kind=kind, subset="测试", content=content)
 
 
 def test_instruction_shows_system_and_history_and_edits_a_history_answer(qtbot):

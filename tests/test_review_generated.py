@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from app.records import EXAM_FIELDS, Kind
 from app.store.query import Sample
 from app.tasks import self_instruct
+from tests.helpers import synthetic_sample
 from widgets.panes.base import PaneContext
 from widgets.panes.chat import ChatPane
 from widgets.panes.exam import ExamPane
@@ -19,20 +20,7 @@ GENERATED = {"instruction": "邻居家的老人独自生活，你可以为他做
 
 
 def sample(kind: Kind, content: dict, subset: str = "测试") -> Sample:
-    return Sample(
-        id=1,
-        kind=kind,
-        subset=subset,
-        content=content,
-        status="new",
-        label=None,
-        rating=None,
-        assignee=None,
-        version=1,
-        source_id=None,
-        origin_id=None,
-        updated_at="2026-01-01T00:00:00Z",
-    )
+    return synthetic_sample(kind=kind, subset=subset, content=content, updated_at="2026-01-01T00:00:00Z")
 
 
 def make(qtbot, pane_class):

@@ -17,9 +17,9 @@ from app.records import BadRecord, Kind, Record
 from app.store import Project, actions, query
 from app.tasks import ChatCall, get_task, load_prompt
 from app.tasks import ccmc as task
+from tests.helpers import openai_spec
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine, JobSpec, RetryPolicy
-from workers.providers.openai_provider import OpenAIProvider
+from workers.engine import JobEngine
 
 ENTRY = {
     "entity": "北京猿人",
@@ -214,12 +214,7 @@ def test_knowledge_to_reviewed_ccmc_export(tmp_path: Path) -> None:
 
     with FakeOpenAI() as server:
         server.responder = _responder
-        spec = JobSpec(
-            task="ccmc",
-            sample_ids=ids,
-            provider_factory=lambda: OpenAIProvider(server.base_url, "test-model", server.key, timeout=5.0),
-            retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
-        )
+        spec = openai_spec(server, "ccmc", ids)
         with JobEngine(path) as engine:
             job_id = engine.start(spec)
             assert engine.wait(job_id, 20) == "done"

@@ -15,9 +15,9 @@ from app.store.project import ProjectError
 from app.tasks import get_task, load_prompt
 from app.tasks.chat_json import mostly_chinese
 from app.tasks.cqia import build_judge, build_rewrite, parse_judge, parse_rewrite
+from tests.helpers import openai_spec
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine, JobSpec, RetryPolicy
-from workers.providers.openai_provider import OpenAIProvider
+from workers.engine import JobEngine
 
 WEAK = {"instruction": "为什么天空是蓝色的？", "input": "", "output": "因为光。"}
 BETTER = (
@@ -116,13 +116,7 @@ def _project(tmp_path: Path, write_jsonl) -> tuple[Path, list[int]]:
 
 
 def _run(path: Path, server: FakeOpenAI, task: str, ids: list[int]) -> int:
-    spec = JobSpec(
-        task=task,
-        sample_ids=ids,
-        provider_factory=lambda: OpenAIProvider(server.base_url, "deepseek-chat", server.key, timeout=5.0),
-        concurrency=2,
-        retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
-    )
+    spec = openai_spec(server, task, ids, "deepseek-chat", concurrency=2)
     with JobEngine(path) as engine:
         job_id = engine.start(spec)
         assert engine.wait(job_id, 10.0) == "done"

@@ -13,9 +13,9 @@ from app.records import EXAM_FIELDS
 from app.store import Project, actions, query
 from app.tasks import ChatCall, get_task, load_prompt
 from app.tasks import exam_extract as task
+from tests.helpers import openai_spec
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine, JobSpec, RetryPolicy
-from workers.providers.openai_provider import OpenAIProvider
+from workers.engine import JobEngine
 
 RAW = (
     "阅读下面的文字，完成下题。\n"
@@ -185,12 +185,7 @@ def test_raw_exam_text_is_extracted_reviewed_and_exported(tmp_path: Path) -> Non
 
     with FakeOpenAI() as server:
         server.responder = _responder
-        spec = JobSpec(
-            task="exam-extract",
-            sample_ids=ids,
-            provider_factory=lambda: OpenAIProvider(server.base_url, "test-model", server.key, timeout=5.0),
-            retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
-        )
+        spec = openai_spec(server, "exam-extract", ids)
         with JobEngine(path) as engine:
             job_id = engine.start(spec)
             assert engine.wait(job_id, 20) == "done"

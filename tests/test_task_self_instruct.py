@@ -16,9 +16,9 @@ from app.store import Project, actions, query
 from app.tasks import ChatCall, get_task, load_prompt
 from app.tasks import near_copy as near
 from app.tasks import self_instruct as task
+from tests.helpers import openai_spec
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine, JobSpec, RetryPolicy
-from workers.providers.openai_provider import OpenAIProvider
+from workers.engine import JobEngine
 
 SEED = {"instruction": "为什么人要学习？", "input": "", "output": "学习能让人获取知识、提高能力，更好地适应社会。"}
 
@@ -225,12 +225,7 @@ def test_seeds_expand_into_reviewed_and_exported_samples(tmp_path: Path, samples
 
     with FakeOpenAI() as server:
         server.responder = responder
-        spec = JobSpec(
-            task="self-instruct",
-            sample_ids=chosen,
-            provider_factory=lambda: OpenAIProvider(server.base_url, "test-model", server.key, timeout=5.0),
-            retry=RetryPolicy(base=0.01, cap=0.05, max_attempts=2),
-        )
+        spec = openai_spec(server, "self-instruct", chosen)
         with JobEngine(path) as engine:
             estimate = engine.estimate(spec)
             job_id = engine.start(spec)

@@ -4,27 +4,8 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from app.records import Kind
-from app.store.query import Sample
+from tests.helpers import synthetic_sample
 from widgets.verdict_bar import VerdictBar
-
-
-def sample(**values) -> Sample:
-    base = dict(
-        id=1,
-        kind=Kind.INSTRUCTION,
-        subset="",
-        content={},
-        status="new",
-        label=None,
-        rating=None,
-        assignee=None,
-        version=1,
-        source_id=None,
-        origin_id=None,
-        updated_at="",
-    )
-    return Sample(**{**base, **values})
 
 
 def test_buttons_emit_decisions(qtbot) -> None:
@@ -48,7 +29,7 @@ def test_buttons_emit_decisions(qtbot) -> None:
 def test_shows_the_current_decisions_and_comment(qtbot) -> None:
     bar = VerdictBar()
     qtbot.addWidget(bar)
-    bar.show_sample(sample(status="accepted", label=2, rating=4))
+    bar.show_sample(synthetic_sample(status="accepted", label=2, rating=4))
     assert [b.isChecked() for b in bar.labels.buttons()] == [False, True, False, False]
     assert bar.ratings.button(4).isChecked() and not bar.ratings.button(5).isChecked()
     assert bar.verdicts["accept"].isChecked() and not bar.verdicts["reject"].isChecked()

@@ -1,0 +1,71 @@
+"""What the task, pane and window tests share: a job spec against the fake OpenAI server, a
+synthetic sample for a pane, the main window shown with its jobs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+from app.records import Kind
+from app.store import Project
+from app.store.query import Sample
+from tests.servers import FakeOpenAI
+from widgets.jobs import install_jobs
+from widgets.main_window import MainWindow
+from workers.engine import JobSpec, RetryPolicy
+from workers.providers.openai_provider import OpenAIProvider
+
+FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, max_attempts=2)
+"""Retries that keep a test short: a failed item fails after two quick attempts."""
+
+
+def openai_spec(server: FakeOpenAI, task: str, ids: Sequence[int], model: str = "test-model", **more: Any) -> JobSpec:
+    """A job of ``task`` over ``ids`` against the fake server, with :data:`FAST_RETRY`; ``more``:
+    other JobSpec fields (``concurrency``)."""
+    return JobSpec(
+        task=task,
+        sample_ids=ids,
+        provider_factory=lambda: OpenAIProvider(server.base_url, model, server.key, timeout=5.0),
+        retry=FAST_RETRY,
+        **more,
+    )
+
+
+def synthetic_sample(**values: Any) -> Sample:
+    """A sample as a pane gets it, not stored: an empty instruction sample unless ``values`` say otherwise."""
+    base: dict[str, Any] = dict(
+        id=1,
+        kind=Kind.INSTRUCTION,
+        subset="",
+        content={},
+        status="new",
+        label=None,
+        rating=None,
+        assignee=None,
+        version=1,
+        source_id=None,
+        origin_id=None,
+        updated_at="",
+    )
+    return Sample(**{**base, **values})
+
+
+@contextmanager
+def shown_window(
+    qtbot: Any, project: Project, *, own_jobs: bool = True, size: tuple[int, int] | None = None
+) -> Iterator[MainWindow]:
+    """The main window on ``project``, shown and exposed (``own_jobs``: with a jobs controller
+    installed for the test; ``size``: resized first); closed with its jobs and project afterwards."""
+    win = MainWindow(project)
+    qtbot.addWidget(win)
+    if own_jobs:
+        win.jobs = install_jobs(win)
+    if size:
+        win.resize(*size)
+    win.show()
+    qtbot.waitExposed(win)
+    yield win
+    win.jobs.close()
+    win.close()
+    win.project.close()
