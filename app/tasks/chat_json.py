@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import json_repair
@@ -114,13 +114,9 @@ def json_value(output: Any, *, expect: type = dict) -> Any:
     start, end = text.find(opening), text.rfind(closing)
     if start != -1 and end > start:
         candidates.append(text[start : end + 1])
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
-        if isinstance(value, expect):
-            return value
+    value = next((value for value in _parsed(candidates) if isinstance(value, expect)), None)
+    if value is not None:
+        return value
     if start == -1:
         raise ValueError(f"the answer is not a JSON {expect.__name__}: {cut(text)!r}")
     span = text[start : end + 1] if end > start else text[start:]
@@ -142,6 +138,15 @@ def json_object_or_array(output: Any) -> Any:
     bracket, brace = text.find("["), text.find("{")
     bare_list = bracket != -1 and (brace == -1 or bracket < brace)
     return json_value(text, expect=list if bare_list else dict)
+
+
+def _parsed(candidates: list[str]) -> Iterator[Any]:
+    """The candidates that are JSON, parsed, in order."""
+    for candidate in candidates:
+        try:
+            yield json.loads(candidate)
+        except ValueError:
+            continue
 
 
 def _closed(span: str) -> bool:
@@ -180,11 +185,7 @@ def json_object(output: Any, *, repair: bool) -> dict[str, Any]:
     start, end = stripped.find("{"), stripped.rfind("}")
     if start != -1 and end > start:
         candidates.append(stripped[start : end + 1])
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
+    for value in _parsed(candidates):  # the first that is JSON decides
         if isinstance(value, dict):
             return value
         raise ValueError(f"the answer is JSON but not an object: {cut(text, fold=False)!r}")
@@ -212,11 +213,7 @@ def repaired_json_object(text: str) -> dict[str, Any]:
     fenced = _WHOLE_FENCE.match(text)
     if fenced:
         candidates.insert(0, fenced.group(1))
-    for candidate in candidates:
-        try:
-            value = json.loads(candidate)
-        except ValueError:
-            continue
+    for value in _parsed(candidates):  # the first that is JSON decides
         if isinstance(value, dict):
             return value
         raise ValueError(f"The answer is JSON but not an object: {type(value).__name__}.")
