@@ -1,10 +1,11 @@
-"""What the task, pane and window tests share: a job spec against the fake OpenAI server, a
-synthetic sample for a pane, the main window shown with its jobs."""
+"""What the task, pane and window tests share: a job spec against the fake OpenAI server and a run
+of it, a synthetic sample and a shown pane, the main window shown with its jobs."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from app.records import Kind
@@ -13,7 +14,7 @@ from app.store.query import Sample
 from tests.servers import FakeOpenAI
 from widgets.jobs import install_jobs
 from widgets.main_window import MainWindow
-from workers.engine import JobSpec, RetryPolicy
+from workers.engine import JobEngine, JobSpec, JobSummary, RetryPolicy
 from workers.providers.openai_provider import OpenAIProvider
 
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, max_attempts=2)
@@ -49,6 +50,23 @@ def synthetic_sample(**values: Any) -> Sample:
         updated_at="",
     )
     return Sample(**{**base, **values})
+
+
+def shown_pane(qtbot: Any, pane_class: type, size: tuple[int, int]) -> Any:
+    """A review pane of ``pane_class``, resized and shown."""
+    pane = pane_class()
+    qtbot.addWidget(pane)
+    pane.resize(*size)
+    pane.show()
+    return pane
+
+
+def run_to_end(path: Path, spec: JobSpec, timeout: float = 20) -> tuple[int, JobSummary]:
+    """Run ``spec`` on the project at ``path`` until it is done: its job id and summary."""
+    with JobEngine(path) as engine:
+        job_id = engine.start(spec)
+        assert engine.wait(job_id, timeout) == "done"
+        return job_id, engine.summary(job_id)
 
 
 @contextmanager

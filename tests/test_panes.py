@@ -15,7 +15,7 @@ from app.demo import build_demo
 from app.records import Kind
 from app.store import query
 from app.store.query import Sample, SampleFilter
-from tests.helpers import synthetic_sample
+from tests.helpers import shown_pane, synthetic_sample
 from widgets.diff import segment_format
 from widgets.panes.base import PaneContext
 from widgets.panes.chat import ChatPane
@@ -54,11 +54,7 @@ def context_for(project, sample: Sample) -> PaneContext:
 
 
 def make_pane(qtbot, pane_class):
-    pane = pane_class()
-    qtbot.addWidget(pane)
-    pane.resize(*PANE_SIZE)
-    pane.show()
-    return pane
+    return shown_pane(qtbot, pane_class, PANE_SIZE)
 
 
 def type_into(qtbot, widget, text: str, *, at_end: bool = True) -> None:

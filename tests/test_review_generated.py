@@ -9,7 +9,7 @@ from PySide6.QtCore import QPoint, Qt
 from app.records import EXAM_FIELDS, Kind
 from app.store.query import Sample
 from app.tasks import self_instruct
-from tests.helpers import synthetic_sample
+from tests.helpers import shown_pane, synthetic_sample
 from widgets.panes.base import PaneContext
 from widgets.panes.chat import ChatPane
 from widgets.panes.exam import ExamPane
@@ -24,11 +24,7 @@ def sample(kind: Kind, content: dict, subset: str = "测试") -> Sample:
 
 
 def make(qtbot, pane_class):
-    pane = pane_class()
-    qtbot.addWidget(pane)
-    pane.resize(*SIZE)
-    pane.show()
-    return pane
+    return shown_pane(qtbot, pane_class, SIZE)
 
 
 def test_generated_samples_show_the_principles_and_save_the_ticks(qtbot) -> None:

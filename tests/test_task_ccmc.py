@@ -17,9 +17,8 @@ from app.records import BadRecord, Kind, Record
 from app.store import Project, actions, query
 from app.tasks import ChatCall, get_task, load_prompt
 from app.tasks import ccmc as task
-from tests.helpers import openai_spec
+from tests.helpers import openai_spec, run_to_end
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine
 
 ENTRY = {
     "entity": "北京猿人",
@@ -215,10 +214,7 @@ def test_knowledge_to_reviewed_ccmc_export(tmp_path: Path) -> None:
     with FakeOpenAI() as server:
         server.responder = _responder
         spec = openai_spec(server, "ccmc", ids)
-        with JobEngine(path) as engine:
-            job_id = engine.start(spec)
-            assert engine.wait(job_id, 20) == "done"
-            summary = engine.summary(job_id)
+        _job_id, summary = run_to_end(path, spec)
         assert (summary.done, summary.failed) == (1, 1)
 
     with Project.open(path) as project:

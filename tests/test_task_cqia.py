@@ -15,9 +15,8 @@ from app.store.project import ProjectError
 from app.tasks import get_task, load_prompt
 from app.tasks.chat_json import mostly_chinese
 from app.tasks.cqia import build_judge, build_rewrite, parse_judge, parse_rewrite
-from tests.helpers import openai_spec
+from tests.helpers import openai_spec, run_to_end
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine
 
 WEAK = {"instruction": "为什么天空是蓝色的？", "input": "", "output": "因为光。"}
 BETTER = (
@@ -117,10 +116,7 @@ def _project(tmp_path: Path, write_jsonl) -> tuple[Path, list[int]]:
 
 def _run(path: Path, server: FakeOpenAI, task: str, ids: list[int]) -> int:
     spec = openai_spec(server, task, ids, "deepseek-chat", concurrency=2)
-    with JobEngine(path) as engine:
-        job_id = engine.start(spec)
-        assert engine.wait(job_id, 10.0) == "done"
-        summary = engine.summary(job_id)
+    job_id, summary = run_to_end(path, spec, 10.0)
     assert (summary.done, summary.failed) == (2, 1)
     return job_id
 

@@ -13,9 +13,8 @@ from app.records import EXAM_FIELDS
 from app.store import Project, actions, query
 from app.tasks import ChatCall, get_task, load_prompt
 from app.tasks import exam_extract as task
-from tests.helpers import openai_spec
+from tests.helpers import openai_spec, run_to_end
 from tests.servers import FakeOpenAI
-from workers.engine import JobEngine
 
 RAW = (
     "阅读下面的文字，完成下题。\n"
@@ -186,10 +185,7 @@ def test_raw_exam_text_is_extracted_reviewed_and_exported(tmp_path: Path) -> Non
     with FakeOpenAI() as server:
         server.responder = _responder
         spec = openai_spec(server, "exam-extract", ids)
-        with JobEngine(path) as engine:
-            job_id = engine.start(spec)
-            assert engine.wait(job_id, 20) == "done"
-            summary = engine.summary(job_id)
+        _job_id, summary = run_to_end(path, spec)
         assert (summary.done, summary.failed) == (2, 1)
 
     with Project.open(path) as project:
