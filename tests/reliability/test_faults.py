@@ -87,7 +87,7 @@ def test_disk_full_during_export_keeps_the_previous_file(tmp_path: Path) -> None
         "disk full while exporting (3 MB tmpfs)",
         1,
         1,
-        "OSError naming the export and 'No space left on device'; the previous file intact; no temp file",
+        "ProjectError naming the export and 'No space left on device'; the previous file intact; no temp file",
     )
 
 
@@ -157,7 +157,7 @@ def test_export_past_the_file_size_limit_in_a_child(tmp_path: Path) -> None:
         "file size limit hit while exporting (RLIMIT_FSIZE)",
         1,
         1,
-        "OSError naming the export; the previous file intact",
+        "an error naming the export ('File too large'); the previous file intact",
     )
 
 
