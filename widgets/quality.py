@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -145,37 +145,39 @@ def _simplify(
         return normalize.to_simplified(project, flt, config=config, progress=progress, cancelled=cancelled)
 
 
-class QualityMenu:
-    """The Quality menu of a main window and the background task it may be running."""
+class QualityMenu(QObject):
+    """The Quality menu of a main window and the background task it may be running (a QObject for
+    ``self.tr``: its texts are translated under this class)."""
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self.window = window
         self.task: BackgroundTask | None = None
         self.dialog: QProgressDialog | None = None
-        menu = window.menuBar().addMenu(window.tr("&Quality"))
+        menu = window.menuBar().addMenu(self.tr("&Quality"))
         self.menu = menu
-        self.recheck_action = menu.addAction(window.tr("&Re-check the samples in the list"))
+        self.recheck_action = menu.addAction(self.tr("&Re-check the samples in the list"))
         self.recheck_action.triggered.connect(lambda _checked=False: self.recheck())
-        self.dedup_action = menu.addAction(window.tr("Find &near-duplicates in the list…"))
+        self.dedup_action = menu.addAction(self.tr("Find &near-duplicates in the list…"))
         self.dedup_action.triggered.connect(lambda _checked=False: self.find_duplicates())
-        self.simplify_action = menu.addAction(window.tr("Convert &Traditional to Simplified in the list…"))
+        self.simplify_action = menu.addAction(self.tr("Convert &Traditional to Simplified in the list…"))
         self.simplify_action.triggered.connect(lambda _checked=False: self.simplify())
         menu.addSeparator()
-        show = menu.addAction(window.tr("Show &flagged samples"))
+        show = menu.addAction(self.tr("Show &flagged samples"))
         show.triggered.connect(lambda _checked=False: self._show_flagged())
 
     def _filter(self) -> SampleFilter:
         return self.window.browser.filter()
 
     def recheck(self) -> None:
-        self._start(self.window.tr("Checking samples…"), _recheck, self._filter())
+        self._start(self.tr("Checking samples…"), _recheck, self._filter())
 
     def find_duplicates(self, threshold: float | None = None) -> None:
         if threshold is None:
             threshold, ok = QInputDialog.getDouble(
                 self.window,
-                self.window.tr("Find near-duplicates"),
-                self.window.tr(
+                self.tr("Find near-duplicates"),
+                self.tr(
                     "Flag a sample whose text shares at least this share of its 5-character pieces with an "
                     "earlier one (nothing is deleted; undo takes the flags back):"
                 ),
@@ -186,32 +188,32 @@ class QualityMenu:
             )
             if not ok:
                 return
-        self._start(self.window.tr("Looking for near-duplicates…"), _dedup, self._filter(), threshold)
+        self._start(self.tr("Looking for near-duplicates…"), _dedup, self._filter(), threshold)
 
     def simplify(self, confirm: bool = True) -> None:
         if confirm:
             answer = QMessageBox.question(
                 self.window,
-                self.window.tr("Convert to Simplified"),
-                self.window.tr(
+                self.tr("Convert to Simplified"),
+                self.tr(
                     "Convert every sample in the list to Simplified Chinese (OpenCC)? Translation sources are "
                     "left as they are. One undo takes the whole conversion back."
                 ),
             )
             if answer != QMessageBox.StandardButton.Yes:
                 return
-        self._start(self.window.tr("Converting to Simplified…"), _simplify, self._filter(), script.CONFIGS[0])
+        self._start(self.tr("Converting to Simplified…"), _simplify, self._filter(), script.CONFIGS[0])
 
     def _start(self, title: str, fn: Callable, *args: Any) -> None:
         window = self.window
         if self.task is not None and self.task.is_running():
-            window.statusBar().showMessage(window.tr("A quality task is already running."), 4000)
+            window.statusBar().showMessage(self.tr("A quality task is already running."), 4000)
             return
         if not window.save_pending():
             return
         total = count(window.project, args[0])
-        self.dialog = QProgressDialog(title, window.tr("Cancel"), 0, max(total, 1), window)
-        self.dialog.setWindowTitle(window.tr("Quality"))
+        self.dialog = QProgressDialog(title, self.tr("Cancel"), 0, max(total, 1), window)
+        self.dialog.setWindowTitle(self.tr("Quality"))
         self.dialog.setWindowModality(Qt.WindowModality.WindowModal)
         self.dialog.setMinimumDuration(500)  # a dialog only for work longer than half a second
         self.dialog.setValue(0)
@@ -225,17 +227,17 @@ class QualityMenu:
     def _finished(self, report: Any) -> None:
         window = self.window
         if isinstance(report, flags.RecheckReport):
-            message = window.tr("Checked {n} samples: {flagged} flagged.").format(
+            message = self.tr("Checked {n} samples: {flagged} flagged.").format(
                 n=report.checked, flagged=report.flagged
             )
             changes = Changes("recheck", tables={"sample_flags"})
         elif isinstance(report, dedup.DedupReport):
-            message = window.tr("Compared {n} samples: {pairs} near-duplicates flagged.").format(
+            message = self.tr("Compared {n} samples: {pairs} near-duplicates flagged.").format(
                 n=report.scanned, pairs=len(report.pairs)
             )
             changes = report.changes or Changes("dedup")
         else:
-            message = window.tr("Converted {changed} of {n} samples to Simplified.").format(
+            message = self.tr("Converted {changed} of {n} samples to Simplified.").format(
                 changed=report.changed, n=report.scanned
             )
             changes = report.changes or Changes("to_simplified")
@@ -255,7 +257,7 @@ class QualityMenu:
                 model.reload()
             self.window.statusBar().showMessage(message, 8000)
             return
-        QMessageBox.warning(self.window, self.window.tr("Quality"), message)
+        QMessageBox.warning(self.window, self.tr("Quality"), message)
 
     def _done(self) -> None:
         if self.dialog is not None:
