@@ -331,3 +331,20 @@ def test_a_project_from_before_the_checks_is_migrated_and_rechecked(tmp_path: Pa
         project.db.execute("DELETE FROM sample_flags")
         assert flags.recheck(project).flagged == 1  # and winnow check catches up the rest
         assert set(flag_rows(project, 1)) == {"punctuation_width", "mixed_script"}
+
+
+def test_ignoring_a_near_duplicate_keeps_it_in_and_undo_flags_it_again(
+    project: Project, samples_dir: Path, tmp_path: Path
+) -> None:
+    path, _originals, expected = near_copies(samples_dir, tmp_path)
+    importer.import_file(project, path)
+    dedup.dedup(project, threshold=0.8)
+    copy = min(expected)
+    flags.ignore_flag(project, copy, "near_duplicate", author="赵六")
+    assert "near_duplicate" not in flag_rows(project, copy)
+    assert copy in query.sample_ids(project, query.SampleFilter(without_flag=("near_duplicate",)))
+    [shown] = [f for f in flags.sample_flags(project, copy) if f.flag == "near_duplicate"]
+    assert shown.ignored_by == "赵六"
+    assert dedup.dedup(project, threshold=0.8).flagged == 0  # a new run respects the ignore
+    undo(project)  # the (empty) second run recorded nothing: this undoes the ignore
+    assert "near-duplicate of sample" in flag_rows(project, copy)["near_duplicate"]
