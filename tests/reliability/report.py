@@ -45,7 +45,7 @@ def crash_table() -> list[str]:
     for trial in TRIALS:
         by_flow[trial.flow].append(trial)
     lines = [
-        "| flow | trials | killed mid-flow | finished before the kill | checks per trial | survived |",
+        "| flow | trials | killed by SIGKILL | had exited before the kill | checks per trial | survived |",
         "|---|---:|---:|---:|---|---:|",
     ]
     for flow, trials in by_flow.items():
