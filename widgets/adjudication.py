@@ -39,6 +39,7 @@ from app.packages.hunks import Side
 from app.store import ProjectError
 from app.store.project import Project
 from widgets.diff import DELETE_BACKGROUND, INSERT_BACKGROUND, diff_html
+from widgets.sample_model import display_names
 
 # Characters of unchanged text shown either side of a hunk, so the reader sees where it is.
 CONTEXT_CHARS = 24
@@ -111,11 +112,12 @@ class AdjudicationDialog(QDialog):
         self.hunk_area.setWidgetResizable(True)
         self.field_choices: dict[str, QComboBox] = {}
         fields = QHBoxLayout()
-        for name, title in (
-            ("label", self.tr("Label:")),
-            ("rating", self.tr("Rating:")),
-            ("status", self.tr("Status:")),
-        ):
+        self.field_titles = {
+            "label": self.tr("Label:"),
+            "rating": self.tr("Rating:"),
+            "status": self.tr("Status:"),
+        }
+        for name, title in self.field_titles.items():
             combo = QComboBox(self)
             combo.currentIndexChanged.connect(self._update_preview)
             self.field_choices[name] = combo
@@ -190,7 +192,10 @@ class AdjudicationDialog(QDialog):
         versions = conflict.distinct_versions()
         self.heading.setText(
             self.tr("Sample {id} ({kind}): {n} versions — {who}").format(
-                id=conflict.sample_id, kind=conflict.kind, n=len(versions), who=", ".join(v.title for v in versions)
+                id=conflict.sample_id,
+                kind=display_names()["kind"].get(conflict.kind, conflict.kind),
+                n=len(versions),
+                who=", ".join(v.title for v in versions),
             )
         )
         for combo, start in ((self.version_a, 0), (self.version_b, 1)):
@@ -235,9 +240,9 @@ class AdjudicationDialog(QDialog):
         for name, combo in self.field_choices.items():
             combo.blockSignals(True)
             combo.clear()
-            combo.addItem(f"A: {_value(a[name])}", "a")
+            combo.addItem(f"A: {_value(name, a[name])}", "a")
             if b[name] != a[name]:
-                combo.addItem(f"B: {_value(b[name])}", "b")
+                combo.addItem(f"B: {_value(name, b[name])}", "b")
             combo.setEnabled(combo.count() > 1)
             combo.blockSignals(False)
         self._update_preview()
@@ -276,7 +281,7 @@ class AdjudicationDialog(QDialog):
             parts.append(f"<p><b>{html.escape(field.name)}</b><br>{diff_html(old, new)}</p>")
         if not parts:
             parts.append(html.escape(self.tr("The text is as it was sent out.")))
-        summary = ", ".join(f"{name} {_value(merged[name])}" for name in FIELDS)
+        summary = "  ".join(f"{self.field_titles[name]} {_value(name, merged[name])}" for name in FIELDS)
         self.preview.setHtml("".join(parts) + f"<p><i>{html.escape(summary)}</i></p>")
 
     # Deciding
@@ -294,8 +299,11 @@ class AdjudicationDialog(QDialog):
         return True
 
 
-def _value(value: Any) -> str:
-    return "—" if value is None else str(value)
+def _value(field: str, value: Any) -> str:
+    """A label, rating or status as the table shows it (labels and statuses in the UI language)."""
+    if value is None:
+        return "—"
+    return str(display_names().get(field, {}).get(value, value))
 
 
 def _json(content: dict[str, Any]) -> str:

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -568,18 +568,21 @@ class QaSettingsDialog(QDialog):
         super().accept()
 
 
-class QaMenu:
-    """The Gates menu of a main window: the dashboard, the gate panel, the settings."""
+class QaMenu(QObject):
+    """The Gates menu of a main window: the dashboard, the gate panel, the settings (a QObject for
+    ``self.tr``: ``window.tr`` would file the texts under 'window' for lupdate but look them up under
+    'MainWindow' at run time, so they were never translated)."""
 
     def __init__(self, window: MainWindow) -> None:
+        super().__init__(window)
         self.window = window
-        self.menu = window.menuBar().addMenu(window.tr("&Gates"))
+        self.menu = window.menuBar().addMenu(self.tr("&Gates"))
         self.menu.setObjectName(QA_MENU_NAME)
-        self.dashboard_action = self.menu.addAction(window.tr("QA &dashboard…"))
+        self.dashboard_action = self.menu.addAction(self.tr("QA &dashboard…"))
         self.dashboard_action.triggered.connect(lambda _checked=False: self.dashboard())
-        self.gate_action = self.menu.addAction(window.tr("&Check a batch (stage 1 / stage 2)…"))
+        self.gate_action = self.menu.addAction(self.tr("&Check a batch (stage 1 / stage 2)…"))
         self.gate_action.triggered.connect(lambda _checked=False: self.gate_panel())
-        self.settings_action = self.menu.addAction(window.tr("QA gate &settings…"))
+        self.settings_action = self.menu.addAction(self.tr("QA gate &settings…"))
         self.settings_action.triggered.connect(lambda _checked=False: self.settings())
 
     def _refresh(self, changes: Changes) -> None:
