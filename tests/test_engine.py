@@ -15,6 +15,7 @@ import pytest
 from app import importer
 from app.demo import build_demo
 from app.store import Project, query
+from app.store.project import ProjectError
 from app.tasks import translate
 from tests.servers import AlterIgnored, Content, FakeDeepL, FakeOpenAI, Latency, Quota, RateLimit, Status
 from workers.engine import (
@@ -446,8 +447,14 @@ def test_command_line_run_jobs_resume(tmp_path: Path, write_jsonl, deepl, monkey
 def plain_records(count: int, start: int = 0) -> list[dict[str, str]]:
     """Translation pairs with nothing protected (no code, URL or placeholder)."""
     return [
-        {"instruction": f"Say hello number {i}.", "input": "", "output": f"Hello world number {i}.",
-         "trans_instruction": "", "trans_input": "", "trans_output": ""}
+        {
+            "instruction": f"Say hello number {i}.",
+            "input": "",
+            "output": f"Hello world number {i}.",
+            "trans_instruction": "",
+            "trans_input": "",
+            "trans_output": "",
+        }
         for i in range(start, start + count)
     ]
 
@@ -538,3 +545,42 @@ def test_duplicate_samples_in_one_batch_are_asked_once(tmp_path: Path, write_jso
     assert len(texts) == len(set(texts)) == 3
     found = suggestions_of(path, job_id)
     assert sorted(found) == sorted(ids) and all(len(rows) == 1 for rows in found.values())
+
+
+def test_a_job_runs_in_one_process_at_a_time(tmp_path: Path, write_jsonl, deepl) -> None:
+    """A second Winnow (here: another process holding the job's lease) cannot resume a job that is
+    running there: each item would be sent, and paid for, twice. Once that process is gone, it can."""
+    import subprocess
+    import sys
+
+    path, ids = make_project(tmp_path, write_jsonl, extra=4)
+    with JobEngine(path) as engine:
+        job_id = engine.start(spec(ids, deepl_factory(deepl), concurrency=1, batch_texts=1))
+        engine.pause(job_id)
+        assert engine.wait(job_id, WAIT) == "paused"
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import sys, time; from workers.job_lease import leases_for; "
+            f"leases_for(sys.argv[1]).acquire({job_id}); print('held', flush=True); time.sleep(60)",
+            str(path),
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+    )
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with JobEngine(path) as engine:
+            with pytest.raises(ProjectError, match=f"job {job_id} is running in another Winnow"):
+                engine.resume(job_id, deepl_factory(deepl))
+            assert not engine.is_running(job_id)
+    finally:
+        holder.kill()
+        holder.wait()
+        holder.stdout.close()
+    with JobEngine(path) as engine:
+        engine.resume(job_id, deepl_factory(deepl))
+        assert engine.wait(job_id, WAIT) == "done"
+    assert summary(path, job_id).done == len(ids)

@@ -70,6 +70,7 @@ import orjson
 from app.store import actions
 from app.store.project import Project, ProjectError, now_iso
 from app.tasks import ChatCall, Style, Task, TranslationCall, Usage, get_task
+from workers.job_lease import leases_for
 from workers.providers.base import (
     AuthenticationFailed,
     BadResponse,
@@ -507,6 +508,7 @@ class JobEngine:
 
     def __init__(self, project_path: str | Path, on_event: Callable[[Event], None] | None = None) -> None:
         self.path = Path(project_path)
+        self._leases = leases_for(self.path)
         self._on_event = on_event
         self._writer = _Writer(self.path)
         self._runs: dict[int, _Run] = {}
@@ -696,6 +698,7 @@ class JobEngine:
             with self._lock:
                 if job_id in self._runs:
                     raise ProjectError(f"job {job_id} is already running")
+                self._leases.acquire(job_id)  # ProjectError when another process runs it
                 self._runs[job_id] = run
         except BaseException:
             provider.close()
@@ -769,6 +772,7 @@ class JobEngine:
                 log.exception("recording the end of job %s", job_id)
             with self._lock:
                 self._runs.pop(job_id, None)
+                self._leases.release(job_id)
             self._progress(run, force=True)
             self._emit(JobStateChanged(job_id, state, message))
 
