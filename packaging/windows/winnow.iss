@@ -3,7 +3,7 @@
 ; Start menu entry, an optional desktop icon and the .winnow file type.
 ;
 ;   python -m PyInstaller --noconfirm packaging\winnow.spec
-;   dist\winnow\winnow.exe --self-test
+;   dist\winnow\winnow-cli.exe --self-test                   (winnow-cli.exe: the console twin of winnow.exe)
 ;   iscc /DAppVersion=0.1.0 packaging\windows\winnow.iss      -> dist\winnow-0.1.0-windows-x64-setup.exe
 ;
 ; It cannot be built on the Linux machine the project is developed on: .github/workflows/installers.yml
