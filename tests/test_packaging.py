@@ -20,7 +20,7 @@ from widgets import launcher, selftest
 from workers import selftest_server
 
 REPO = Path(__file__).resolve().parents[1]
-CHECKS = 9  # the lines "ok    …" a passing self-test prints, one per check
+CHECKS = 10  # the lines "ok    …" a passing self-test prints, one per check
 
 
 def load_build():

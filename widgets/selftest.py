@@ -9,7 +9,7 @@ The checks: a project is created and its migrations applied; the demo project is
 bundled sources (every reader); Parquet in, JSONL out; every task's prompt template loads; the main
 window is built offscreen and drawn; Pygments highlights a snippet in LeetCode's languages (the lexers
 and the style are bundled); the icons load (PNG and SVG); the English and Chinese translations load
-(ours and Qt's own); one machine job runs against a local OpenAI-compatible server
+(ours and Qt's own); keyring finds its backends; one machine job runs against a local OpenAI-compatible server
 (:mod:`workers.selftest_server`) through the official client and the engine.
 """
 
@@ -72,6 +72,8 @@ def _environment(folder: Path) -> Iterator[None]:
 
 
 class SelfTest:
+    """The checks, run in order by :meth:`run`; each returns a line of detail or raises."""
+
     def __init__(self, folder: Path, out: TextIO) -> None:
         self.folder = folder
         self.out = out
@@ -223,6 +225,18 @@ class SelfTest:
             raise AssertionError(f"Qt's own qtbase_{ZH}.qm is missing from {qt_folder}")
         return f"en, {ZH} (Winnow's and Qt's)"
 
+    def check_key_store(self) -> str:
+        """keyring finds its backends through entry points: without its metadata in the bundle it finds
+        none and keys silently go to the fall-back file. Nothing is written: only where keys would go."""
+        from importlib.metadata import entry_points
+
+        from workers import secrets
+
+        backends = sorted(entry.name for entry in entry_points(group="keyring.backends"))
+        if not backends:
+            raise AssertionError("keyring lists no backends: its metadata was not bundled")
+        return f"backends {', '.join(backends)}; keys {secrets.backend_description()}"
+
     def check_job(self) -> str:
         from app.store import Project, query
         from workers import selftest_server
@@ -279,6 +293,7 @@ class SelfTest:
             ("Pygments highlighting", self.check_highlighting),
             ("icons", self.check_icons),
             ("translations", self.check_translations),
+            ("key store", self.check_key_store),
             ("machine job (local server)", self.check_job),
         ]
 
