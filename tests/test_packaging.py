@@ -141,7 +141,9 @@ def test_installers_are_built_and_each_program_passes_its_self_test(tmp_path: Pa
             assert (internal / "resources" / folder.name).is_dir(), f"resources/{folder.name} was not bundled"
     assert list((internal / "resources" / "i18n").glob("*.qm")) and not list((internal / "resources").rglob("*.ts"))
     size_mb = build.folder_size(dist / "winnow") / 2**20
-    assert size_mb < 400, f"the bundle grew to {size_mb:.0f} MB"
+    # 370 MB in November 2026 (pyarrow ~120, Qt ~100, numpy ~40). A jump past this is a Qt module or a
+    # library pulled in by mistake: find it in build/winnow/xref-winnow.html and exclude it in the spec.
+    assert size_mb < 450, f"the bundle grew to {size_mb:.0f} MB"
 
     (package,) = dist.glob("winnow_*.deb")
     fields = subprocess.run(["dpkg-deb", "-f", str(package)], capture_output=True, text=True, check=True).stdout
