@@ -55,7 +55,9 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -67,6 +69,7 @@ from typing import Any, NoReturn, TypeVar
 
 import orjson
 
+from app.i18n import N_
 from app.store import actions
 from app.store.project import Project, ProjectError, now_iso
 from app.tasks import ChatCall, Style, Task, TranslationCall, Usage, get_task
@@ -258,6 +261,25 @@ def request_style(provider: Provider) -> Style:
     return "translation" if provider.name == "deepl" else "chat"
 
 
+WORKER_NICENESS = 10
+"""How much lower than the window's the scheduling priority of a job's threads is (Linux, macOS)."""
+
+
+def _yield_to_the_window() -> None:
+    """Lower this worker thread's priority, where the system allows a thread its own.
+
+    Dozens of workers share Python's GIL with the window's thread; when the GIL is released, the
+    operating system picks which waiting thread gets to take it. With the workers at a lower
+    priority it picks the window whenever it is waiting, so the window does not freeze for the
+    length of a queue of workers. The network wait dominates a job, so the workers lose nothing.
+    """
+    if sys.platform.startswith("linux"):
+        try:
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WORKER_NICENESS)
+        except OSError:  # not allowed here: the job still runs, the window just gets no head start
+            log.debug("could not lower the priority of %s", threading.current_thread().name)
+
+
 def _task_style(task: Task, provider: Provider) -> Style:
     """The provider's style, refused (ProjectError) when the task cannot use that kind of service."""
     style = request_style(provider)
@@ -278,16 +300,20 @@ def _retry_wait(run: Any, error: RateLimited | TransientError, attempt: int) -> 
                 run.hold_until = max(run.hold_until, time.monotonic() + wait)
         else:
             wait = run.retry.backoff(attempt)
-        return wait, f"rate limited: {error}"
+        return wait, N_("rate limited: {error}").format(error=error)
     return run.retry.backoff(attempt), str(error)
 
 
 def _stop_job(run: Any, error: QuotaExceeded | AuthenticationFailed) -> NoReturn:
     """Pause the whole job: no item can succeed until the person acts."""
     if isinstance(error, QuotaExceeded):
-        run.stop_with("paused", f"quota used up: {error}. Top up the plan or wait, then resume the job")
+        run.stop_with(
+            "paused", N_("quota used up: {error}. Top up the plan or wait, then resume the job").format(error=error)
+        )
     else:
-        run.stop_with("paused", f"the API key was refused: {error}. Fix the key, then resume the job")
+        run.stop_with(
+            "paused", N_("the API key was refused: {error}. Fix the key, then resume the job").format(error=error)
+        )
     raise _Interrupted from None
 
 
@@ -400,10 +426,10 @@ class _Spending:
             for name, limit, would in checks:
                 if limit is not None and would > limit:
                     spent = {"characters": self.characters, "tokens": self.tokens, "cost": self.cost}[name]
-                    return (
-                        f"budget reached: the next request would bring {name} to about {_num(would)} "
-                        f"(limit {_num(limit)}, spent {_num(spent)}); raise the budget and resume the job"
-                    )
+                    return N_(
+                        "budget reached: the next request would bring {budget} to about {would}"
+                        " (limit {limit}, spent {spent}); raise the budget and resume the job"
+                    ).format(budget=_BUDGET_NAMES[name], would=_num(would), limit=_num(limit), spent=_num(spent))
             self._reserved[0] += characters
             self._reserved[1] += tokens
             self._reserved[2] += cost
@@ -420,6 +446,9 @@ class _Spending:
             self.characters += characters
             self.tokens += tokens
             self.cost += cost
+
+
+_BUDGET_NAMES = {"characters": N_("characters"), "tokens": N_("tokens"), "cost": N_("cost")}
 
 
 def _num(value: float) -> str:
@@ -664,7 +693,7 @@ class JobEngine:
         with self._lock:
             runs = list(self._runs.values())
         for run in runs:
-            run.stop_with("paused", "paused: the program was closed")
+            run.stop_with("paused", N_("paused: the program was closed"))
         for run in runs:
             if run.thread is not None:
                 run.thread.join()
@@ -716,7 +745,9 @@ class JobEngine:
             # Twice the pool: the next items are ready the moment a worker frees, and no more than
             # that is ever read ahead of the network.
             slots = threading.Semaphore(run.concurrency * 2)
-            with ThreadPoolExecutor(max_workers=run.concurrency, thread_name_prefix=f"winnow-job{job_id}") as pool:
+            with ThreadPoolExecutor(
+                max_workers=run.concurrency, thread_name_prefix=f"winnow-job{job_id}", initializer=_yield_to_the_window
+            ) as pool:
                 last = started = 0
                 while not run.stop.is_set():
                     batch = self._writer.call(lambda p, after=last: _pending_items(p, job_id, after, run.task))
@@ -754,13 +785,20 @@ class JobEngine:
             else:
                 left = self._writer.call(lambda p: _counts(p, job_id))
                 if left["pending"] or left["running"]:  # cannot happen; never claim done if it did
-                    state, message = "paused", f"{left['pending'] + left['running']} items left; resume the job"
+                    state, message = (
+                        "paused",
+                        N_("{n} items left; resume the job").format(n=left["pending"] + left["running"]),
+                    )
                 else:
                     state = "done"
-                    message = f"{left['failed']} items failed; retry them with retry_failed" if left["failed"] else ""
+                    message = (
+                        N_("{n} items failed; retry them with retry_failed").format(n=left["failed"])
+                        if left["failed"]
+                        else ""
+                    )
         except Exception as error:
             log.exception("job %s stopped by an error", job_id)
-            state, message = "failed", f"the job stopped: {error}"
+            state, message = "failed", N_("the job stopped: {error}").format(error=error)
         finally:
             try:
                 run.provider.close()
@@ -790,7 +828,7 @@ class JobEngine:
             self._writer.call(lambda p: _back_to_pending(p, item.id))
         except Exception as error:  # a bug, or the project file failing: stop rather than go on blind
             log.exception("job %s, item %s", run.job_id, item.id)
-            run.stop_with("failed", f"the job stopped: {error}")
+            run.stop_with("failed", N_("the job stopped: {error}").format(error=error))
 
     def _process(self, run: _Run, item: _Item) -> None:
         task = run.task
@@ -798,7 +836,7 @@ class JobEngine:
             request = to_request(task.build(item.content, run.style, run.prompt))
             usage = task.estimate(item.content, run.style, run.prompt)
         except ValueError as error:
-            self._fail(run, item, f"cannot build the request: {error}")
+            self._fail(run, item, N_("cannot build the request: {error}").format(error=error))
             return
         key = cache_key(run.provider, task.prompt_version, request)
         answer = self._answer(run, item, request, key, usage)
@@ -814,7 +852,7 @@ class JobEngine:
         except ValueError as error:
             # Unusable: forget it, so a retry asks again instead of reusing it.
             self._writer.call(lambda p: _cache_evict(p, key))
-            self._fail(run, item, f"unusable answer: {error}")
+            self._fail(run, item, N_("unusable answer: {error}").format(error=error))
             return
         characters = result.characters or usage.characters
         tokens = (result.prompt_tokens + result.completion_tokens) or usage.tokens
@@ -880,7 +918,7 @@ class JobEngine:
                     return None
                 except Exception as error:  # a provider bug: this item fails, the job goes on
                     log.exception("provider %s failed on item %s", run.provider.name, item.id)
-                    self._fail(run, item, f"unexpected error: {error!r}")
+                    self._fail(run, item, N_("unexpected error: {error}").format(error=repr(error)))
                     return None
                 else:
                     characters = result.characters or usage.characters
@@ -891,7 +929,7 @@ class JobEngine:
                     run.spending.add(characters, tokens, cost)
                     return result
                 if attempt >= run.retry.max_attempts:
-                    self._fail(run, item, f"gave up after {attempt} attempts: {reason}")
+                    self._fail(run, item, N_("gave up after {n} attempts: {reason}").format(n=attempt, reason=reason))
                     return None
                 log.info("job %s item %s: %s; retrying in %.2f s", run.job_id, item.id, reason, wait)
                 if run.stop.wait(wait):
@@ -911,7 +949,7 @@ class JobEngine:
             self._writer.call(lambda p: _back_to_pending_many(p, ids))
         except Exception as error:  # a bug, or the project file failing: stop rather than go on blind
             log.exception("job %s, items %s…", run.job_id, items[0].id)
-            run.stop_with("failed", f"the job stopped: {error}")
+            run.stop_with("failed", N_("the job stopped: {error}").format(error=error))
 
     def _process_group(self, run: _Run, items: list[_Item]) -> None:
         """Items of one unit: answered from the cache each, the rest sent together (as few requests as
@@ -922,7 +960,7 @@ class JobEngine:
                 request = to_request(run.task.build(item.content, run.style, run.prompt))
                 usage = run.task.estimate(item.content, run.style, run.prompt)
             except ValueError as error:
-                self._fail(run, item, f"cannot build the request: {error}")
+                self._fail(run, item, N_("cannot build the request: {error}").format(error=error))
                 continue
             if not isinstance(request, TranslationRequest):
                 raise TypeError(f"a batched job needs translation requests, not {type(request).__name__}")
@@ -1049,13 +1087,15 @@ class JobEngine:
                 except Exception as error:  # a provider bug: these items fail, the job goes on
                     log.exception("provider %s failed on items %s…", run.provider.name, chunk[0].item.id)
                     for p in chunk:
-                        self._fail(run, p.item, f"unexpected error: {error!r}")
+                        self._fail(run, p.item, N_("unexpected error: {error}").format(error=repr(error)))
                     return [None] * len(chunk)
                 else:
                     return self._split_answers(run, chunk, each)
                 if attempt >= run.retry.max_attempts:
                     for p in chunk:
-                        self._fail(run, p.item, f"gave up after {attempt} attempts: {reason}")
+                        self._fail(
+                            run, p.item, N_("gave up after {n} attempts: {reason}").format(n=attempt, reason=reason)
+                        )
                     return [None] * len(chunk)
                 log.info("job %s items %s…: %s; retrying in %.2f s", run.job_id, chunk[0].item.id, reason, wait)
                 if run.stop.wait(wait):
@@ -1227,7 +1267,8 @@ def _create_job(
                 if deleted:
                     rows.append((job_id, sample_id, "skipped", "the sample is deleted", stamp))
                 elif kind not in task.kinds:
-                    rows.append((job_id, sample_id, "skipped", f"{task.name} does not apply to {kind} samples", stamp))
+                    reason = N_("{task} does not apply to {kind} samples").format(task=task.name, kind=kind)
+                    rows.append((job_id, sample_id, "skipped", reason, stamp))
                 else:
                     rows.append((job_id, sample_id, "pending", None, stamp))
             conn.executemany(
