@@ -115,3 +115,39 @@ def test_the_first_start_opens_the_demo_as_the_named_person(
     assert application.run_gui() == 0
     assert shown == [(tmp_path / "demo.winnow", "赵敏")]
     assert not first_run.needed()
+
+
+def test_name_and_role_can_be_changed_later_from_the_file_menu(
+    newcomer, monkeypatch: pytest.MonkeyPatch, qtbot, project
+) -> None:
+    from app.store import actions, query
+    from widgets.main_window import MainWindow
+
+    monkeypatch.setattr(first_run, "_name_we_set", None)
+    store = settings.settings()
+    store.setValue("user/name", "李四")
+    store.setValue("user/role", "annotator")
+    first_run.apply_user_name()
+    actions.create_sample(project, "instruction", {"instruction": "问", "input": "", "output": "答"})
+    project.author = os.environ["WINNOW_USER"]
+    window = MainWindow(project)
+    qtbot.addWidget(window)
+
+    def answer(dialog: first_run.FirstRunDialog) -> int:
+        assert dialog.editing and dialog.windowTitle() == "Your name and role"
+        dialog.name.setText("王五")
+        dialog.role.setCurrentIndex(dialog.role.findData("expert"))
+        dialog.accept()
+        return first_run.QDialog.DialogCode.Accepted
+
+    monkeypatch.setattr(first_run.FirstRunDialog, "exec", answer)
+    window.edit_user()
+    assert (first_run.user_name(), first_run.user_role()) == ("王五", "expert")
+    assert window.project.author == "王五" and os.environ["WINNOW_USER"] == "王五"
+    (sample_id,) = query.sample_ids(project, query.SampleFilter())
+    actions.edit_content(project, sample_id, {"instruction": "问", "input": "", "output": "新答"})
+    assert query.revisions(project, sample_id)[-1]["author"] == "王五"
+    # Cancelling changes nothing.
+    monkeypatch.setattr(first_run.FirstRunDialog, "exec", lambda dialog: first_run.QDialog.DialogCode.Rejected)
+    window.edit_user()
+    assert window.project.author == "王五"

@@ -60,15 +60,27 @@ def user_role() -> str:
     return role if role in ROLES else DEFAULT_ROLE
 
 
+_name_we_set: str | None = None
+"""The name :func:`apply_user_name` put into ``WINNOW_USER``: a later change of name may replace it,
+where a ``WINNOW_USER`` the person set themselves is left alone."""
+
+
 def apply_user_name() -> None:
     """Record changes under the remembered name; ``WINNOW_USER``, when set, still wins.
 
     ``app.store.project.default_author`` reads ``WINNOW_USER``: setting it here reaches every project
     this process opens (and the job engine's connections) without the GUI passing the name around.
     """
+    global _name_we_set
     name = user_name()
-    if name and not os.environ.get("WINNOW_USER", "").strip():
-        os.environ["WINNOW_USER"] = name
+    if name and not name_is_fixed_by_environment():
+        os.environ["WINNOW_USER"] = _name_we_set = name
+
+
+def name_is_fixed_by_environment() -> bool:
+    """True when ``WINNOW_USER`` was set outside Winnow: that name wins over the one in the settings."""
+    current = os.environ.get("WINNOW_USER", "").strip()
+    return bool(current) and current != _name_we_set
 
 
 def _login_name() -> str:
@@ -81,8 +93,10 @@ def _login_name() -> str:
 class FirstRunDialog(QDialog):
     """Language, name and role. The language applies at once, so the rest is read in it."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, editing: bool = False) -> None:
         super().__init__(parent)
+        self.editing = editing
+        """Asked again from the File menu (name and role only), not at the first start."""
         self.setObjectName("first_run_dialog")
         self.setWindowIcon(app_icon())
         self._translators = []
@@ -144,21 +158,28 @@ class FirstRunDialog(QDialog):
         self._update_ok()
 
     def retranslate(self) -> None:
-        self.setWindowTitle(self.tr("Welcome to Winnow"))
-        self.title.setText(self.tr("Welcome to Winnow"))
-        self.intro.setText(
-            self.tr(
-                "Choose the language of the program and say who you are: every change you make is recorded "
-                "under your name. Then the demo project opens, to try things out."
+        if self.editing:
+            self.setWindowTitle(self.tr("Your name and role"))
+            self.title.setText(self.tr("Your name and role"))
+            self.intro.setText(
+                self.tr("The changes you make from now on are recorded under this name; what is done stays as it was.")
             )
-        )
+        else:
+            self.setWindowTitle(self.tr("Welcome to Winnow"))
+            self.title.setText(self.tr("Welcome to Winnow"))
+            self.intro.setText(
+                self.tr(
+                    "Choose the language of the program and say who you are: every change you make is recorded "
+                    "under your name. Then the demo project opens, to try things out."
+                )
+            )
         self.name_label.setText(self.tr("Your &name"))
         self.role_label.setText(self.tr("Your &role"))
         self.name.setPlaceholderText(self.tr("As your team knows you, e.g. 张伟"))
         for index in range(self.role.count()):
             self.role.setItemText(index, QCoreApplication.translate("FirstRunDialog", ROLES[self.role.itemData(index)]))
-        self.start_button.setText(self.tr("&Start"))
-        self.quit_button.setText(self.tr("&Quit"))
+        self.start_button.setText(self.tr("&OK") if self.editing else self.tr("&Start"))
+        self.quit_button.setText(self.tr("&Cancel") if self.editing else self.tr("&Quit"))
 
     def chosen_language(self) -> str:
         return self.language.currentData()
@@ -184,6 +205,15 @@ class FirstRunDialog(QDialog):
         store.setValue(DONE_KEY, True)
         store.sync()
         super().accept()
+
+
+def edit_user(parent: QWidget | None = None) -> bool:
+    """Ask for the name and role again (File menu); True when changed. The new name applies at once."""
+    dialog = FirstRunDialog(parent, editing=True)
+    if dialog.exec() != QDialog.DialogCode.Accepted:
+        return False
+    apply_user_name()
+    return True
 
 
 def ask(parent: QWidget | None = None) -> bool:

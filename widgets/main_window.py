@@ -207,6 +207,8 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("&Back up now"), lambda: self._backup("manual", announce=True))
         self._action(file_menu, self.tr("Restore a &backup…"), self.restore_backup)
         file_menu.addSeparator()
+        self._action(file_menu, self.tr("Your &name and role…"), self.edit_user)
+        file_menu.addSeparator()
         self._action(file_menu, self.tr("&Quit"), self.close, QKeySequence.StandardKey.Quit)
 
         edit_menu = bar.addMenu(self.tr("&Edit"))
@@ -227,6 +229,21 @@ class MainWindow(QMainWindow):
         add_language_menu(bar, self)
         help_menu = bar.addMenu(self.tr("&Help"))
         self._action(help_menu, self.tr("&Keyboard shortcuts"), self.show_cheat_sheet)
+
+    def edit_user(self) -> None:
+        """Change who the changes are recorded as (and the review stage the role decides)."""
+        if not first_run.edit_user(self):
+            return
+        if first_run.name_is_fixed_by_environment():
+            QMessageBox.information(
+                self,
+                self.tr("Your name and role"),
+                self.tr("Changes are still recorded as {name}: the WINNOW_USER environment variable says so.").format(
+                    name=self.project.author
+                ),
+            )
+            return
+        self.project.author = first_run.user_name()
 
     def _action(self, menu, text: str, handler, keys=None) -> QAction:
         action = menu.addAction(text)

@@ -630,6 +630,14 @@
         <translation>专家</translation>
     </message>
     <message>
+        <source>Your name and role</source>
+        <translation>你的姓名和角色</translation>
+    </message>
+    <message>
+        <source>The changes you make from now on are recorded under this name; what is done stays as it was.</source>
+        <translation>从现在起你所做的修改都记在这个名字下；已经做过的保持不变。</translation>
+    </message>
+    <message>
         <source>Welcome to Winnow</source>
         <translation>欢迎使用 Winnow</translation>
     </message>
@@ -654,8 +662,16 @@
         <translation>开始(&amp;S)</translation>
     </message>
     <message>
+        <source>&amp;OK</source>
+        <translation>确定(&amp;O)</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Cancel</source>
+        <translation>取消(&amp;C)</translation>
     </message>
 </context>
 <context>
@@ -1345,6 +1361,10 @@
         <translation>恢复备份(&amp;B)…</translation>
     </message>
     <message>
+        <source>Your &amp;name and role…</source>
+        <translation>你的姓名和角色(&amp;N)…</translation>
+    </message>
+    <message>
         <source>&amp;Quit</source>
         <translation>退出(&amp;Q)</translation>
     </message>
@@ -1379,6 +1399,14 @@
     <message>
         <source>&amp;Keyboard shortcuts</source>
         <translation>键盘快捷键(&amp;K)</translation>
+    </message>
+    <message>
+        <source>Your name and role</source>
+        <translation>你的姓名和角色</translation>
+    </message>
+    <message>
+        <source>Changes are still recorded as {name}: the WINNOW_USER environment variable says so.</source>
+        <translation>修改仍记在 {name} 名下：环境变量 WINNOW_USER 如此指定。</translation>
     </message>
     <message>
         <source> (read-only)</source>
