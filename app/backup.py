@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.i18n import _
 from app.store.project import PROJECT_SUFFIX, Project, ProjectError
 
 log = logging.getLogger("winnow.backup")
@@ -94,11 +95,11 @@ def restore(project_path: str | os.PathLike[str], backup_path: str | os.PathLike
     project = Path(project_path)
     source = Path(backup_path)
     if not source.is_file():
-        raise ProjectError(f"{source}: no such backup")
+        raise ProjectError(_("{source}: no such backup").format(source=source))
     if not project.is_file():
-        raise ProjectError(f"{project}: no such project")
+        raise ProjectError(_("{project}: no such project").format(project=project))
     if source.resolve() == project.resolve():
-        raise ProjectError(f"{source}: is the project itself, not a backup of it")
+        raise ProjectError(_("{source}: is the project itself, not a backup of it").format(source=source))
     fd, tmp_name = tempfile.mkstemp(prefix=f".{project.name}.", suffix=".restoring", dir=project.parent)
     os.close(fd)
     staged = Path(tmp_name)
@@ -106,9 +107,11 @@ def restore(project_path: str | os.PathLike[str], backup_path: str | os.PathLike
         try:
             _copy_database(source, staged, replace=False)
         except sqlite3.DatabaseError as error:
-            raise ProjectError(f"{source}: not a Winnow project ({error}); nothing was restored") from error
+            raise ProjectError(
+                _("{source}: not a Winnow project ({error}); nothing was restored").format(source=source, error=error)
+            ) from error
         if not _has_project_table(staged):
-            raise ProjectError(f"{source}: not a Winnow project; nothing was restored")
+            raise ProjectError(_("{source}: not a Winnow project; nothing was restored").format(source=source))
         # Opening it is the check (a newer version's migrations, or no Winnow tables, are refused)
         # and also brings an older backup up to this version's schema.
         try:
@@ -143,7 +146,7 @@ def restore_damaged(project_path: str | os.PathLike[str], backup_path: str | os.
     """
     project = Path(project_path)
     if not Path(backup_path).is_file():
-        raise ProjectError(f"{backup_path}: no such backup")
+        raise ProjectError(_("{backup_path}: no such backup").format(backup_path=backup_path))
     stamp = datetime.now(UTC).strftime(_STAMP)
     aside = project.with_name(f"{project.name}.damaged-{stamp}")
     os.replace(project, aside)

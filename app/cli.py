@@ -19,7 +19,7 @@ from typing import Any
 from tqdm import tqdm
 
 import app
-from app import demo, exporter, importer
+from app import demo, exporter, i18n, importer
 from app.cli_backup import BACKUP_COMMANDS, add_backup_commands
 from app.cli_gates import GATE_COMMANDS, add_gate_commands
 from app.cli_packages import PACKAGE_COMMANDS, add_package_commands
@@ -38,6 +38,7 @@ log = logging.getLogger("winnow.cli")
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    i18n.set_language(i18n.language_from_environment())  # English unless LANG & co. ask for Chinese
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
     command = args.command or "demo"
     try:
@@ -323,14 +324,14 @@ def cmd_search(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         changes = store_ops.undo(project)
-    print(f"undone: {changes.summary}")
+    print(f"undone: {i18n.display(changes.summary)}")
     return EXIT_OK
 
 
 def cmd_redo(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         changes = store_ops.redo(project)
-    print(f"redone: {changes.summary}")
+    print(f"redone: {i18n.display(changes.summary)}")
     return EXIT_OK
 
 

@@ -15,6 +15,7 @@ import orjson
 from app.formats import registry
 from app.formats.base import ExportItem, LineBlock, WriteOptions
 from app.formats.dataset_info import DatasetInfoError, entry_for, write_dataset_info
+from app.i18n import _
 from app.records import Kind
 from app.store.project import Project, ProjectError
 from app.store.query import SampleFilter, iter_export_batches
@@ -62,9 +63,13 @@ def export(
     target = Path(out)
     writer = registry.writer(format_name)
     if target.is_dir():
-        raise ProjectError(f"{target}: is a folder; give the file to write, e.g. {target / ('data' + writer.suffix)}")
+        raise ProjectError(
+            _("{target}: is a folder; give the file to write, e.g. {example}").format(
+                target=target, example=target / ("data" + writer.suffix)
+            )
+        )
     if not target.parent.exists():
-        raise ProjectError(f"{target.parent}: no such folder")
+        raise ProjectError(_("{parent}: no such folder").format(parent=target.parent))
     skipped: Counter = Counter()
     formats = dict(project.db.execute("SELECT id, format FROM sources").fetchall())
     done = 0
@@ -124,7 +129,9 @@ def export(
     try:
         written = writer.write(target, items(), WriteOptions(dataset_name=name))
     except OSError as error:
-        raise ProjectError(f"{target}: cannot write: {error.strerror or error}") from error
+        raise ProjectError(
+            _("{target}: cannot write: {error}").format(target=target, error=error.strerror or error)
+        ) from error
     info_path = None
     # Records copied as stored are exactly instruction/input/output: no optional column to look for.
     entry = entry_for(writer, target, optional_absent=built == 0) if dataset_info else None
@@ -133,7 +140,7 @@ def export(
             info_path = write_dataset_info(target.parent, {name: entry})
         except DatasetInfoError as error:
             log.warning("%s", error)
-            raise ProjectError(f"{target} was written, but {error}") from error
+            raise ProjectError(_("{target} was written, but {error}").format(target=target, error=error)) from error
     return ExportReport(path=target, format=writer.name, written=written, skipped_kinds=skipped, dataset_info=info_path)
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import orjson
 
 from app.agreement import post_edit_distance
+from app.i18n import N_, _, ngettext
 from app.packages.assign import find_batch
 from app.records import iter_text
 from app.store.actions import JUDGEMENT_KEY
@@ -107,7 +108,7 @@ def ratio(threshold: Fraction | float | str) -> Fraction:
     else:
         value = Fraction(str(threshold)) if isinstance(threshold, float) else Fraction(threshold)
     if not 0 <= value <= 1:
-        raise ProjectError(f"a threshold is between 0 and 1 (0 %–100 %), not {threshold}")
+        raise ProjectError(_("a threshold is between 0 and 1 (0 %–100 %), not {value}").format(value=threshold))
     return value
 
 
@@ -214,10 +215,10 @@ def set_qa_settings(project: Project, **values: Any) -> Changes:
         error_reasons=tuple(r.strip() for r in wanted.error_reasons if r.strip()),
     )
     if wanted.stage2_sample_size < 1:
-        raise ProjectError("the expert's sample holds at least one sample")
+        raise ProjectError(_("the expert's sample holds at least one sample"))
     if not wanted.error_reasons:
-        raise ProjectError("the error list needs at least one reason")
-    with operation(project, "set_qa_settings", "change the QA gate settings") as op:
+        raise ProjectError(_("the error list needs at least one reason"))
+    with operation(project, "set_qa_settings", N_("change the QA gate settings")) as op:
         for key, value in wanted.as_store().items():
             row = op.conn.execute("SELECT id FROM qa_settings WHERE key = ?", (key,)).fetchone()
             if row is not None:
@@ -442,18 +443,30 @@ def start_gate(project: Project, batch: str | int | Mapping[str, Any]) -> Change
     found = batch_info(project, batch)
     stage = due_stage(found)
     if found["state"] == "inspecting":
-        raise ProjectError(f"batch {found['name']} is being checked already (stage {stage})")
+        raise ProjectError(
+            _("batch {batch} is being checked already (stage {stage})").format(batch=found["name"], stage=stage)
+        )
     if stage is None:
-        what = "failed: send it back to its annotator first" if found["state"] == "failed" else "passed both gates"
-        raise ProjectError(f"batch {found['name']} {what}")
+        if found["state"] == "failed":
+            what = _("batch {batch} failed: send it back to its annotator first")
+        else:
+            what = _("batch {batch} passed both gates")
+        raise ProjectError(what.format(batch=found["name"]))
     if found["state"] == "exported":
-        raise ProjectError(f"batch {found['name']} is out as a work package; merge it back before checking it")
+        raise ProjectError(
+            _("batch {batch} is out as a work package; merge it back before checking it").format(batch=found["name"])
+        )
     if stage == 1 and found["state"] not in READY_STATES:
-        raise ProjectError(f"batch {found['name']} is {found['state']}; it cannot be inspected now")
+        raise ProjectError(
+            _("batch {batch} is {state}; it cannot be inspected now").format(batch=found["name"], state=found["state"])
+        )
     if not annotated_samples(project, found):
-        raise ProjectError(f"batch {found['name']} has no annotated samples to check yet")
-    name = "stage 1 inspection" if stage == 1 else "stage 2 expert check"
-    with operation(project, "start_gate", f"start the {name} of batch {found['name']}") as op:
+        raise ProjectError(_("batch {batch} has no annotated samples to check yet").format(batch=found["name"]))
+    if stage == 1:
+        summary = N_("start the stage 1 inspection of batch {batch}").format(batch=found["name"])
+    else:
+        summary = N_("start the stage 2 expert check of batch {batch}").format(batch=found["name"])
+    with operation(project, "start_gate", summary) as op:
         op.update("batches", found["id"], {"state": "inspecting"})
     return op.changes
 
@@ -474,13 +487,21 @@ def record_check(
     found = batch_info(project, batch)
     stage = due_stage(found)
     if found["state"] != "inspecting" or stage is None:
-        raise ProjectError(f"batch {found['name']} is not being checked; start its gate first")
+        raise ProjectError(_("batch {batch} is not being checked; start its gate first").format(batch=found["name"]))
     settings = qa_settings(project)
     if sample_id not in stage_samples(project, found, stage, settings):
-        raise ProjectError(f"sample {sample_id} is not among the samples stage {stage} checks in {found['name']}")
+        raise ProjectError(
+            _("sample {id} is not among the samples stage {stage} checks in {batch}").format(
+                id=sample_id, stage=stage, batch=found["name"]
+            )
+        )
     reason = reason.strip()
     if not agree and reason not in settings.error_reasons:
-        raise ProjectError(f"a disagreement needs a reason from the error list: {'、'.join(settings.error_reasons)}")
+        raise ProjectError(
+            _("a disagreement needs a reason from the error list: {reasons}").format(
+                reasons="、".join(settings.error_reasons)
+            )
+        )
     values = {
         "checker": checker or project.author,
         "agree": int(agree),
@@ -489,8 +510,13 @@ def record_check(
         "seconds": seconds,
         "created_at": now_iso(),
     }
-    verb = "agree with" if agree else f"disagree ({reason}) with"
-    with operation(project, "gate_check", f"stage {stage}: {verb} sample {sample_id}") as op:
+    if agree:
+        summary = N_("stage {stage}: agree with sample {id}").format(stage=stage, id=sample_id)
+    else:
+        summary = N_("stage {stage}: disagree ({reason}) with sample {id}").format(
+            stage=stage, reason=reason, id=sample_id
+        )
+    with operation(project, "gate_check", summary) as op:
         row = op.conn.execute(
             "SELECT id FROM gate_checks WHERE batch_id = ? AND phase = ? AND round = ? AND stage = ? AND sample_id = ?",
             (found["id"], found["phase"], found["round"], stage, sample_id),
@@ -534,16 +560,23 @@ def decide_gate(project: Project, batch: str | int | Mapping[str, Any]) -> GateD
     status = gate_status(project, batch)
     found = status.batch
     if not status.open or status.stage is None:
-        raise ProjectError(f"batch {found['name']} is not being checked")
+        raise ProjectError(_("batch {batch} is not being checked").format(batch=found["name"]))
     verdict = status.verdict
     if verdict is None:
         raise ProjectError(
-            f"{status.total - status.checked} of {status.total} samples of {found['name']} are not checked yet"
+            ngettext(
+                "{left} of {total} samples of {batch} is not checked yet",
+                "{left} of {total} samples of {batch} are not checked yet",
+                status.total - status.checked,
+            ).format(left=status.total - status.checked, total=status.total, batch=found["name"])
         )
     stage = status.stage
     seed = stage2_seed(status.settings, found) if stage == 2 else None
-    word = "passed" if verdict else "failed"
-    summary = f"batch {found['name']} {word} stage {stage} ({status.agreed}/{status.checked} agreed)"
+    summary = (
+        N_("batch {batch} passed stage {stage} ({agreed}/{checked} agreed)")
+        if verdict
+        else N_("batch {batch} failed stage {stage} ({agreed}/{checked} agreed)")
+    ).format(batch=found["name"], stage=stage, agreed=status.agreed, checked=status.checked)
     with operation(project, "decide_gate", summary) as op:
         op.insert(
             "gate_results",
@@ -594,10 +627,14 @@ def send_back(project: Project, batch: str | int | Mapping[str, Any]) -> Changes
     samples found wrong marked ``needs_fix``. It comes back through both gates."""
     found = batch_info(project, batch)
     if found["state"] != "failed":
-        raise ProjectError(f"batch {found['name']} is {found['state']}; only a failed batch goes back for rework")
+        raise ProjectError(
+            _("batch {batch} is {state}; only a failed batch goes back for rework").format(
+                batch=found["name"], state=found["state"]
+            )
+        )
     wrong = sorted({r["sample_id"] for r in rework_reasons(project, found)})
-    summary = (
-        f"send batch {found['name']} back to {found['annotator']} (round {found['round'] + 1}, {len(wrong)} to fix)"
+    summary = N_("send batch {batch} back to {annotator} (round {round}, {n} to fix)").format(
+        batch=found["name"], annotator=found["annotator"], round=found["round"] + 1, n=len(wrong)
     )
     with operation(project, "rework_batch", summary) as op:
         op.update("batches", found["id"], {"state": "assigned", "round": found["round"] + 1, "gate_stage": 0})
@@ -612,7 +649,10 @@ def start_correction(project: Project, batch: str | int | Mapping[str, Any]) -> 
     """After both gates: the batch's label-3 samples are corrected and go through the same gates."""
     found = batch_info(project, batch)
     if found["phase"] != "annotate" or found["gate_stage"] < 2:
-        raise ProjectError(f"batch {found['name']} has not passed both gates of the annotation phase")
-    with operation(project, "start_correction", f"correction phase of batch {found['name']}") as op:
+        raise ProjectError(
+            _("batch {batch} has not passed both gates of the annotation phase").format(batch=found["name"])
+        )
+    summary = N_("correction phase of batch {batch}").format(batch=found["name"])
+    with operation(project, "start_correction", summary) as op:
         op.update("batches", found["id"], {"phase": "correct", "round": 0, "gate_stage": 0, "state": "assigned"})
     return op.changes

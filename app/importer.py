@@ -18,6 +18,7 @@ import orjson
 
 from app.formats import registry
 from app.formats.base import FormatError, Reader, ReadOptions
+from app.i18n import N_, _, ngettext
 from app.quality.checks import flags_of as quality_flags_of
 from app.records import BadRecord, Record, is_plain_alpaca, searchable_text
 from app.store import index
@@ -123,7 +124,7 @@ def import_file(
     if on_error not in ON_ERROR:
         raise ProjectError(f"--on-error must be one of {', '.join(ON_ERROR)}, not {on_error!r}")
     if not source.exists():
-        raise ProjectError(f"{source}: no such file")
+        raise ProjectError(_("{source}: no such file").format(source=source))
     reader, detection = choose_reader(source, format_name, options.encoding)
     digest = source_digest(source)
     duplicate = find_duplicate(project, digest)
@@ -142,8 +143,10 @@ def import_file(
     except sqlite3.OperationalError as error:
         # Typically a full disk: the transaction is rolled back, so the project is as it was.
         raise ProjectError(
-            f"{project.path}: cannot write the project while importing {source}: {error}; "
-            "nothing of the file was imported"
+            _(
+                "{project}: cannot write the project while importing {source}: {error}; nothing "
+                "of the file was imported"
+            ).format(project=project.path, source=source, error=error)
         ) from error
 
 
@@ -192,7 +195,7 @@ def _import_source(
     cancelled: Callable[[], bool] | None,
 ) -> ImportReport:
     label = str(source)
-    with operation(project, "import", f"import {source.name}") as op:
+    with operation(project, "import", N_("import {name}").format(name=source.name)) as op:
         source_id = op.conn.execute(
             "INSERT INTO sources(path, name, sha256, size, format, encoding, subset, imported_at, imported_by)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -224,18 +227,26 @@ def _import_source(
                 if progress:
                     progress(writer.written)
                 if cancelled and cancelled():
-                    raise ImportCancelled(f"{source}: import cancelled; nothing of the file was imported")
+                    raise ImportCancelled(
+                        _("{source}: import cancelled; nothing of the file was imported").format(source=source)
+                    )
         except FormatError as error:
-            raise ProjectError(f"{error} (nothing of the file was imported)") from error
+            raise ProjectError(_("{error} (nothing of the file was imported)").format(error=error)) from error
         if writer.written == 0:
-            reason = f"all {skipped} records were bad, e.g. {problems[0]}" if skipped else "no records found"
-            raise ProjectError(f"{source}: {reason}; nothing imported")
+            reason = (
+                ngettext(
+                    "the only record was bad: {example}", "all {skipped} records were bad, e.g. {example}", skipped
+                ).format(skipped=skipped, example=problems[0])
+                if skipped
+                else _("no records found")
+            )
+            raise ProjectError(_("{source}: {reason}; nothing imported").format(source=source, reason=reason))
         op.conn.execute(
             "UPDATE sources SET record_count = ?, skipped_count = ? WHERE id = ?",
             (writer.written, skipped, source_id),
         )
         op.record_import(source_id)
-        op.changes.summary = f"import {source.name} ({writer.written} samples)"
+        op.changes.summary = N_("import {name} ({n} samples)").format(name=source.name, n=writer.written)
     if progress:
         progress(writer.written)
     log.info("imported %s: %d samples, %d skipped", source, writer.written, skipped)

@@ -85,6 +85,15 @@ def own_settings(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
 
 
 @pytest.fixture(autouse=True)
+def english_app_texts():
+    """app.i18n's language is process-wide: back to English after a test that showed Chinese."""
+    yield
+    from app import i18n
+
+    i18n.set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def no_thread_outlives_the_test():
     """Fail a test that leaves a background thread running (STYLE.md: napari's rule)."""
     import sys

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -196,3 +197,84 @@ def test_language_menu(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, qtbot) -
     # A second menu on the same bar reuses the one View menu.
     language.add_language_menu(window.menuBar(), window)
     assert sum(1 for a in window.menuBar().actions() if a.menu() is language.view_menu(window.menuBar())) == 1
+
+
+# The texts of app/ and workers/ (app.i18n, resources/i18n/app_zh_CN.po)
+
+
+def test_app_catalog_check_passes() -> None:
+    result = subprocess.run(
+        [sys.executable, str(REPO / "packaging" / "build_app_translations.py"), "--check"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_app_catalog_check_finds_what_is_out_of_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sys.path.insert(0, str(REPO / "packaging"))
+    try:
+        import build_app_translations as build
+    finally:
+        sys.path.pop(0)
+    shutil.copytree(I18N, tmp_path, dirs_exist_ok=True)
+    monkeypatch.setattr(build, "I18N", tmp_path)
+    assert build.check("zh_CN") == []
+    po = tmp_path / "app_zh_CN.po"
+    text = po.read_text(encoding="utf-8")
+    text = text.replace('msgstr "导入 {name}"', 'msgstr ""')  # untranslated
+    text += '\nmsgid "a text no source has"\nmsgstr "没有来源的文本"\n'  # obsolete
+    po.write_text(text, encoding="utf-8")
+    problems = build.check("zh_CN")
+    assert "untranslated or fuzzy: 'import {name}'" in problems
+    assert "text in the .po that no source has any more: 'a text no source has'" in problems
+    assert any("does not match" in p for p in problems)  # the .mo is now stale
+    build.build("zh_CN")
+    assert build.check("zh_CN") == ["untranslated or fuzzy: 'import {name}'"]
+
+
+def test_gui_language_sets_the_app_texts_language(qapp: QApplication, qtbot) -> None:
+    from app import i18n
+    from widgets import application, settings
+
+    settings.settings().setValue("ui/language", "zh_CN")
+    made = application.make_application()
+    try:
+        assert made is qapp
+        assert i18n.current_language() == "zh_CN"
+    finally:
+        for translator in made._winnow_translators:
+            qapp.removeTranslator(translator)
+        made._winnow_translators = []
+        i18n.set_language("en")
+
+
+def test_quality_flag_and_undo_description_in_chinese(demo_window, qtbot) -> None:
+    from PySide6.QtWidgets import QLabel
+
+    from app import i18n
+    from app.store import actions
+
+    i18n.set_language("zh_CN")
+    window = demo_window
+    flagged = window.project.db.execute(
+        "SELECT sample_id FROM sample_flags WHERE flag = 'punctuation_width' ORDER BY sample_id LIMIT 1"
+    ).fetchone()[0]
+    window.browser.select_sample(flagged)
+    qtbot.waitUntil(lambda: window.current is not None and window.current.id == flagged, timeout=5000)
+    label = window.quality.findChild(QLabel, "quality_flag_punctuation_width")
+    assert "中文文本中有半角" in label.text(), label.text()
+    assert "中文文本中有半角标点" in label.toolTip()
+    window._apply(lambda: actions.set_label(window.project, [flagged], 3))
+    [edit_menu] = [a.menu() for a in window.menuBar().actions() if window.undo_action in a.menu().actions()]
+    edit_menu.aboutToShow.emit()  # the Edit menu names what Undo and Redo would do when it opens
+    assert window.undo_action.text() == "撤销(&U)：标签 → 3（1 个样本）"
+    # The project keeps the English description.
+    stored = window.project.db.execute("SELECT summary FROM operations ORDER BY id DESC LIMIT 1").fetchone()[0]
+    assert stored == "label → 3 (1 samples)"
+    window.undo()
+    edit_menu.aboutToShow.emit()
+    assert "标签 → 3（1 个样本）" in window.redo_action.text()
+    assert "标签 → 3（1 个样本）" in window.statusBar().currentMessage()

@@ -12,7 +12,7 @@ from PySide6.QtGui import QFont, QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 import app
-from app import demo
+from app import demo, i18n
 from app.packages.workpackage import open_project_file
 from app.paths import resource_path
 from app.store import Project, ProjectError
@@ -69,7 +69,10 @@ def make_application(argv: list[str] | None = None) -> QApplication:
     font = QFont(application.font())
     font.setFamilies([font.family(), *CJK_FAMILIES])
     application.setFont(font)
-    application._winnow_translators = install_translators(application, ui_language())  # kept alive
+    language = ui_language()
+    application._winnow_translators = install_translators(application, language)  # kept alive
+    # The texts app/ and workers/ make (QA findings, undo descriptions, errors) in the same language.
+    i18n.set_language(language)
     return application
 
 

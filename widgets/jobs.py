@@ -54,6 +54,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app import i18n
 from app.kun_filters import KunSettings
 from app.store import ProjectError, query
 from app.store.ops import Changes
@@ -649,13 +650,13 @@ class JobRow(QFrame):
         self._update()
 
     def set_message(self, message: str) -> None:
-        self.message.setText(secrets.redact(message))
+        self.message.setText(secrets.redact(i18n.display(message)))
         self.message.setVisible(bool(message))
 
     def add_failures(self, events: Sequence[ItemFailed]) -> None:
         for event in events:
             reason = self.tr("sample {sample}: {reason}").format(
-                sample=event.sample_id, reason=secrets.redact(event.reason)
+                sample=event.sample_id, reason=secrets.redact(i18n.display(event.reason))
             )
             self.reasons.append(reason)
             self.reason_list.addItem(reason)

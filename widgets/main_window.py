@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app import backup, importer
+from app import backup, i18n, importer
 from app.quality import flags as quality_flags
 from app.store import Changes, Project, ProjectError, actions, ops, query
 from app.store.query import Sample
@@ -475,10 +475,12 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(message, 5000)
             return
         self._after(changes)
-        self.statusBar().showMessage(changes.summary, 4000)
+        self.statusBar().showMessage(i18n.display(changes.summary), 4000)
 
     def _update_undo_texts(self) -> None:
+        # Stored in English (the project file's words); shown in the UI language.
         undo, redo = ops.can_undo(self.project), ops.can_redo(self.project)
+        undo, redo = (i18n.display(text) if text else text for text in (undo, redo))
         self.undo_action.setText(self.tr("&Undo {what}").format(what=undo) if undo else self.tr("&Undo"))
         self.undo_action.setEnabled(undo is not None)
         self.redo_action.setText(self.tr("&Redo {what}").format(what=redo) if redo else self.tr("&Redo"))

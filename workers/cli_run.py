@@ -30,6 +30,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from app import i18n
+from app.i18n import _
 from app.store import Project, ProjectError, query
 from app.tasks import Task, all_tasks, get_task
 from workers import secrets
@@ -158,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    i18n.set_language(i18n.language_from_environment())
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, format="%(name)s: %(message)s")
     try:
         return RUN_COMMANDS[args.command](args)
@@ -195,7 +198,9 @@ def provider_factory(settings: dict[str, Any]) -> ProviderFactory:
 
         key = api_key("deepl", DEEPL_KEY_NAME)
         if not key:
-            raise ProjectError(f"no DeepL key: set {KEY_ENV['deepl']} or store one in the DeepL settings")
+            raise ProjectError(
+                _("no DeepL key: set {variable} or store one in the DeepL settings").format(variable=KEY_ENV["deepl"])
+            )
         return lambda: DeepLProvider(key, server_url=settings.get("server_url"), timeout=settings["timeout"])
 
     from workers.providers.openai_provider import OpenAIProvider
@@ -203,9 +208,13 @@ def provider_factory(settings: dict[str, Any]) -> ProviderFactory:
     chosen = preset(settings["preset"])
     key = api_key("openai", chosen.name)
     if not key and chosen.needs_key:
-        raise ProjectError(f"no key for {chosen.label}: set {KEY_ENV['openai']} or store one in the settings")
+        raise ProjectError(
+            _("no key for {service}: set {variable} or store one in the settings").format(
+                service=chosen.label, variable=KEY_ENV["openai"]
+            )
+        )
     if not settings.get("base_url") or not settings.get("model"):
-        raise ProjectError("give the server's --base-url and --model")
+        raise ProjectError(_("give the server's --base-url and --model"))
     return lambda: OpenAIProvider.from_preset(
         chosen, key, base_url=settings["base_url"], model=settings["model"], timeout=settings["timeout"]
     )

@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 
 from app.formats.leetcode_problems import problem_key
+from app.i18n import N_
 from app.records import Kind
 from app.store import Project, ProjectError, actions, query
 from app.store.ops import Changes
@@ -166,7 +167,7 @@ def run(
             new,
             subset=leetcode.SUBSET,
             name="generate_leetcode",
-            summary=f"generate {len(new)} LeetCode instructions (seed {spec.seed})",
+            summary=N_("generate {n} LeetCode instructions (seed {seed})").format(n=len(new), seed=spec.seed),
             cancelled=cancelled,
         )
     report.created = len(new)

@@ -34,6 +34,7 @@ from typing import Any
 import orjson
 
 from app import kun_filters
+from app.i18n import N_
 from app.kun_filters import FLAG_INSTRUCTION, FLAG_OUTPUT, FLAG_SCORE, KunSettings
 from app.store import Project, ProjectError, actions, query
 from app.store.actions import JUDGEMENT_KEY
@@ -191,7 +192,8 @@ def _apply_filter(project: Project, flag: str, judged: dict[int, str | None]) ->
 def _accept(project: Project, drafts: Iterable[_Draft], what: str) -> int:
     pending = [draft.suggestion_id for draft in drafts if draft.state == "pending"]
     if pending:
-        actions.accept_suggestions(project, pending, author=AUTHOR, summary=f"{AUTHOR}: take {len(pending)} {what}")
+        summary = N_("{author}: take {n} {what}").format(author=AUTHOR, n=len(pending), what=what)
+        actions.accept_suggestions(project, pending, author=AUTHOR, summary=summary)
     return len(pending)
 
 
@@ -332,7 +334,7 @@ def _after_step(project: Project, task: str, scope: Sequence[int], settings: Kun
         contents = _contents(project, scope)
         # Never over an instruction someone wrote since: only where the sample still has none.
         untouched = [d for i, d in drafts.items() if i in contents and not _text(contents[i], "instruction")]
-        if _accept(project, untouched, "back-translated instructions"):
+        if _accept(project, untouched, N_("back-translated instructions")):
             contents = _contents(project, scope)
         judged = {
             i: kun_filters.instruction_problem(c.get("instruction") or "", settings.instruction_keywords)
@@ -348,7 +350,7 @@ def _after_step(project: Project, task: str, scope: Sequence[int], settings: Kun
         }
         flagged = _apply_filter(project, FLAG_SCORE, judged)
         if settings.auto_accept:
-            _accept(project, drafts.values(), "self-curation scores as ratings")
+            _accept(project, drafts.values(), N_("self-curation scores as ratings"))
         return flagged
     drafts = _latest_drafts(project, task, _eligible(project, "kun-polish", scope, settings))
     judged = {
@@ -362,7 +364,7 @@ def _after_step(project: Project, task: str, scope: Sequence[int], settings: Kun
     }
     flagged = _apply_filter(project, FLAG_OUTPUT, judged)
     if settings.auto_accept:
-        _accept(project, (d for i, d in drafts.items() if judged[i] is None), "polished answers")
+        _accept(project, (d for i, d in drafts.items() if judged[i] is None), N_("polished answers"))
     return flagged
 
 

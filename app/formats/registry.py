@@ -24,6 +24,7 @@ import orjson
 import app.formats
 from app.formats.base import FormatError, Reader, Sniff, Writer
 from app.formats.textio import read_head, sniff_text
+from app.i18n import _
 
 log = logging.getLogger(__name__)
 
@@ -123,7 +124,7 @@ def sniff(path: Path, encoding: str | None = None) -> Sniff:
     if path.is_dir():
         return _sniff_dir(path)
     if not path.exists():
-        raise FormatError(f"{path}: no such file or folder")
+        raise FormatError(_("{path}: no such file or folder").format(path=path))
     head = read_head(path, 4)
     if head.startswith(_GZIP_MAGIC):
         return _sniff_archive(path)
@@ -180,7 +181,11 @@ def _sniff_archive(path: Path) -> Sniff:
                     break
     except (tarfile.TarError, OSError, EOFError) as error:
         if not members:
-            raise FormatError(f"{path}: a compressed file that is not a readable .tar.gz archive ({error})") from None
+            raise FormatError(
+                _("{path}: a compressed file that is not a readable .tar.gz archive ({error})").format(
+                    path=path, error=error
+                )
+            ) from None
         # A damaged tail does not change what the first members are.
     return Sniff(path=path, is_archive=True, members=tuple(members), member_values=tuple(values))
 
@@ -227,7 +232,9 @@ def detect(path: Path, encoding: str | None = None) -> Detection:
     scores = [(candidate, _score(candidate, found)) for candidate in _readers()]
     ranked = sorted((pair for pair in scores if pair[1] > 0), key=lambda pair: -pair[1])
     if not ranked:
-        raise FormatError(f"{path}: {looks_like(found)} — no known format; use --format and --map")
+        raise FormatError(
+            _("{path}: {what} — no known format; use --format and --map").format(path=path, what=looks_like(found))
+        )
     best, confidence = ranked[0]
     return Detection(best, confidence, found, [(r.name, score) for r, score in ranked])
 

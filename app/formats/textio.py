@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from app.formats.base import FormatError, Sniff
+from app.i18n import _
 from app.records import BadRecord
 
 HEAD_SIZE = 64 * 1024
@@ -63,9 +64,11 @@ def read_head(path: Path, size: int = HEAD_SIZE) -> bytes:
         with open(path, "rb") as handle:
             return handle.read(size)
     except IsADirectoryError:
-        raise FormatError(f"{path}: is a folder, not a file") from None
+        raise FormatError(_("{path}: is a folder, not a file").format(path=path)) from None
     except OSError as error:
-        raise FormatError(f"{path}: cannot read the file ({error.strerror or error})") from None
+        raise FormatError(
+            _("{path}: cannot read the file ({error})").format(path=path, error=error.strerror or error)
+        ) from None
 
 
 def detect_encoding(path: Path, head: bytes) -> str:
@@ -73,19 +76,20 @@ def detect_encoding(path: Path, head: bytes) -> str:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             if not _decode_head(head, encoding).strip() and _is_whole_file(path, head):
-                raise FormatError(f"{path}: the file is empty")
+                raise FormatError(_("{path}: the file is empty").format(path=path))
             return encoding
     if not head.strip() and _is_whole_file(path, head):
-        raise FormatError(f"{path}: the file is empty")
+        raise FormatError(_("{path}: the file is empty").format(path=path))
     if _looks_binary(head):
-        raise FormatError(f"{path}: looks like a binary file, not text")
+        raise FormatError(_("{path}: looks like a binary file, not text").format(path=path))
     for encoding in _FALLBACKS:
         if _decodes(head, encoding):
             return encoding
     tried = ", ".join(_display(e) for e in _FALLBACKS)
     raise FormatError(
-        f"{path}: not text in any encoding tried ({tried}){_where_utf8_fails(head)}; "
-        "if you know its encoding, name it with --encoding"
+        _(
+            "{path}: not text in any encoding tried ({tried}){where}; if you know its encoding, name it with --encoding"
+        ).format(path=path, tried=tried, where=_where_utf8_fails(head))
     )
 
 
@@ -160,7 +164,9 @@ def _open_text(path: Path, encoding: str) -> io.TextIOWrapper:
     try:
         raw = open(path, "rb", buffering=_BLOCK)  # noqa: SIM115 - closed by the wrapper
     except OSError as error:
-        raise FormatError(f"{path}: cannot read the file ({error.strerror or error})") from None
+        raise FormatError(
+            _("{path}: cannot read the file ({error})").format(path=path, error=error.strerror or error)
+        ) from None
     return io.TextIOWrapper(raw, encoding=encoding, errors="strict", newline=None)
 
 
@@ -180,7 +186,9 @@ def iter_lines(path: Path, encoding: str | None = None) -> Iterator[tuple[int, s
         except UnicodeDecodeError:
             raise _decode_error(path, encoding) from None
         except OSError as error:
-            raise FormatError(f"{path}: reading failed ({error.strerror or error})") from None
+            raise FormatError(
+                _("{path}: reading failed ({error})").format(path=path, error=error.strerror or error)
+            ) from None
 
 
 def _decode_error(path: Path, encoding: str) -> FormatError:
@@ -259,7 +267,9 @@ def iter_json_values(path: Path, encoding: str | None = None) -> Iterator[JsonIt
         except UnicodeDecodeError:
             raise _decode_error(path, encoding) from None
         except OSError as error:
-            raise FormatError(f"{path}: reading failed ({error.strerror or error})") from None
+            raise FormatError(
+                _("{path}: reading failed ({error})").format(path=path, error=error.strerror or error)
+            ) from None
 
 
 def _lines_as_bytes(path: Path, encoding: str) -> bool:

@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 
+from app.i18n import N_
 from app.packages.hunks import Side, merge_content
 from app.packages.workpackage import current_state, state_hash
 from app.store.actions import _record_first_revision
@@ -116,7 +117,8 @@ def resolve_conflict(project: Project, conflict_id: int, state: Mapping[str, Any
     if rating is not None and rating not in (1, 2, 3, 4, 5):
         raise ProjectError(f"rating must be 1–5, not {rating}")
     authors = ", ".join(sorted({v.author for v in conflict.versions}))
-    with operation(project, "resolve_conflict", f"adjudicate sample {conflict.sample_id}") as op:
+    summary = N_("adjudicate sample {id}").format(id=conflict.sample_id)
+    with operation(project, "resolve_conflict", summary) as op:
         sample_id = conflict.sample_id
         content_json, version = op.conn.execute(
             "SELECT content, version FROM samples WHERE id = ?", (sample_id,)

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from app.i18n import N_
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 
@@ -143,7 +144,9 @@ def assign_batches(
     name = next_assignment_name(project)
     plan = plan_batches(free, annotators, overlap=overlap, seed=seed, batch_size=batch_size, prefix=name)
     stamp = now_iso()
-    summary = f"assign {len(free)} samples to {', '.join(annotators)} ({name})"
+    summary = N_("assign {n} samples to {annotators} ({name})").format(
+        n=len(free), annotators=", ".join(annotators), name=name
+    )
     with operation(project, "assign_batches", summary) as op:
         primary: dict[int, str] = {}
         for batch in plan:

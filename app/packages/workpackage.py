@@ -56,6 +56,7 @@ from typing import Any
 import orjson
 
 import app
+from app.i18n import N_
 from app.packages.assign import batch_sample_ids, find_batch
 from app.store import index
 from app.store.actions import _record_first_revision
@@ -186,7 +187,8 @@ def export_package(project: Project, batch: str | int, out: str | os.PathLike[st
         for leftover in (temporary, *_sidecars(temporary)):
             leftover.unlink(missing_ok=True)
         raise
-    with operation(project, "export_package", f"send batch {found['name']} to {found['annotator']}") as op:
+    summary = N_("send batch {batch} to {annotator}").format(batch=found["name"], annotator=found["annotator"])
+    with operation(project, "export_package", summary) as op:
         op.update("batches", found["id"], {"state": "exported", "exported_at": manifest["exported_at"]})
     log.info("exported batch %s (%d samples) to %s", found["name"], len(rows), target)
     return ExportedPackage(target, found["name"], found["annotator"], len(rows), export_id, op.changes)
@@ -507,7 +509,7 @@ def merge_packages(
     if not accepted:
         return result
     names = ", ".join(sorted({p.batch for p, _, r in accepted}))
-    with operation(project, "merge_packages", f"merge work packages {names}") as op:
+    with operation(project, "merge_packages", N_("merge work packages {names}").format(names=names)) as op:
         for done, (package, batch, report) in enumerate(accepted, start=1):
             if cancelled is not None and cancelled():
                 raise ProjectError("merge cancelled; nothing was changed")

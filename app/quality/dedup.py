@@ -30,6 +30,7 @@ from functools import cache
 import numpy as np
 import orjson
 
+from app.i18n import N_, _, ngettext
 from app.quality.flags import NEAR_DUPLICATE
 from app.records import searchable_text
 from app.store.ops import Changes, operation
@@ -162,7 +163,7 @@ def find_near_duplicates(
 ) -> DedupReport:
     """The near-duplicate pairs among the samples of ``flt`` (read only)."""
     if not 0.0 < threshold <= 1.0:
-        raise ProjectError(f"--threshold must be above 0 and at most 1, not {threshold}")
+        raise ProjectError(_("--threshold must be above 0 and at most 1, not {threshold}").format(threshold=threshold))
     report = DedupReport()
     started = time.perf_counter()
     bands, rows = band_parameters(threshold, num_perm)
@@ -170,7 +171,13 @@ def find_near_duplicates(
     key_parts: list[np.ndarray] = []
     for batch_rows in iter_content_batches(project, flt, batch=batch):
         if cancelled and cancelled():
-            raise DedupCancelled(f"near-duplicate search stopped after {report.scanned} samples; nothing was flagged")
+            raise DedupCancelled(
+                ngettext(
+                    "near-duplicate search stopped after {n} sample; nothing was flagged",
+                    "near-duplicate search stopped after {n} samples; nothing was flagged",
+                    report.scanned,
+                ).format(n=report.scanned)
+            )
         ids: list[int] = []
         sets: list[np.ndarray] = []
         for sample_id, _kind, _source, content in batch_rows:
@@ -249,7 +256,8 @@ def mark_near_duplicates(project: Project, flt: SampleFilter, pairs: list[tuple[
     """Flag ``pairs``' duplicates and clear older ``near_duplicate`` flags in ``flt`` that no longer hold,
     as one undoable operation. Samples whose flag a person ignored are left alone."""
     where, params = where_clause(flt)
-    with operation(project, "mark_near_duplicates", f"flag {len(pairs)} near-duplicates") as op:
+    summary = N_("flag {n} near-duplicates").format(n=len(pairs))
+    with operation(project, "mark_near_duplicates", summary) as op:
         ignored = {
             row[0] for row in op.conn.execute("SELECT sample_id FROM quality_ignores WHERE flag = ?", (NEAR_DUPLICATE,))
         }
@@ -260,7 +268,10 @@ def mark_near_duplicates(project: Project, flt: SampleFilter, pairs: list[tuple[
                 [NEAR_DUPLICATE, *params],
             ).fetchall()
         )
-        wanted = {dup: f"near-duplicate of sample {kept} (similarity {sim:.2f})" for dup, kept, sim in pairs}
+        wanted = {
+            dup: N_("near-duplicate of sample {id} (similarity {similarity})").format(id=kept, similarity=f"{sim:.2f}")
+            for dup, kept, sim in pairs
+        }
         for sample_id in sorted(set(current) - set(wanted)):
             op.delete("sample_flags", [sample_id, NEAR_DUPLICATE])
         for sample_id, text in sorted(wanted.items()):

@@ -22,6 +22,8 @@ from typing import Any
 
 import orjson
 
+from app.i18n import N_, display, ngettext
+from app.quality import texts
 from app.quality.checks import CHECK_NAMES, CHECK_TITLES, Finding, check_sample, detail, iter_by_check
 from app.quality.triggers import QUALITY_FLAGS
 from app.store.ops import Changes, operation
@@ -30,7 +32,7 @@ from app.store.query import SampleFilter, iter_content_batches
 
 NEAR_DUPLICATE = "near_duplicate"
 
-FLAG_TITLES = {**CHECK_TITLES, NEAR_DUPLICATE: "near-duplicate of another sample"}
+FLAG_TITLES = {**CHECK_TITLES, NEAR_DUPLICATE: N_("near-duplicate of another sample")}
 
 
 class RecheckCancelled(ProjectError):
@@ -65,7 +67,13 @@ def recheck(
     names = sorted(QUALITY_FLAGS)
     for rows in iter_content_batches(project, flt, batch=batch):
         if cancelled and cancelled():
-            raise RecheckCancelled(f"re-check stopped after {report.checked} samples; those keep their new flags")
+            raise RecheckCancelled(
+                ngettext(
+                    "re-check stopped after {n} sample; it keeps its new flags",
+                    "re-check stopped after {n} samples; those keep their new flags",
+                    report.checked,
+                ).format(n=report.checked)
+            )
         new: list[tuple[int, str, str]] = []
         for sample_id, kind, _source, content in rows:
             found = _flags_of(kind, content)
@@ -103,7 +111,7 @@ def ignore_flag(project: Project, sample_id: int, flag: str, *, author: str | No
     if flag not in QUALITY_FLAGS and flag != NEAR_DUPLICATE:
         raise ProjectError(f"{flag!r} is not a QA check; one of {', '.join((*CHECK_NAMES, NEAR_DUPLICATE))}")
     who = author or project.author
-    with operation(project, "ignore_flag", f"ignore {flag} on sample {sample_id}") as op:
+    with operation(project, "ignore_flag", N_("ignore {flag} on sample {id}").format(flag=flag, id=sample_id)) as op:
         if op.conn.execute("SELECT 1 FROM samples WHERE id = ? AND deleted = 0", (sample_id,)).fetchone() is None:
             raise ProjectError(f"sample {sample_id} does not exist")
         if op.conn.execute(
@@ -120,7 +128,8 @@ def ignore_flag(project: Project, sample_id: int, flag: str, *, author: str | No
 
 def unignore_flag(project: Project, sample_id: int, flag: str) -> Changes:
     """Take back an ignore: the flag returns if the check still finds it (undoable)."""
-    with operation(project, "unignore_flag", f"stop ignoring {flag} on sample {sample_id}") as op:
+    summary = N_("stop ignoring {flag} on sample {id}").format(flag=flag, id=sample_id)
+    with operation(project, "unignore_flag", summary) as op:
         op.delete("quality_ignores", [sample_id, flag])
         op.changes.tables.add("sample_flags")
     return op.changes
@@ -128,7 +137,7 @@ def unignore_flag(project: Project, sample_id: int, flag: str) -> Changes:
 
 @dataclass(frozen=True)
 class SampleFlag:
-    """One flag of a sample as the review pane shows it."""
+    """One flag of a sample as the review pane shows it: title and findings in the UI language."""
 
     flag: str
     title: str
@@ -159,15 +168,16 @@ def sample_flags(
     out: list[SampleFlag] = []
     for check, found in iter_by_check(check_sample(kind, content)):
         who, when = ignores.get(check, (None, None))
-        out.append(SampleFlag(check, CHECK_TITLES[check], [f.describe() for f in found], who, when))
+        out.append(SampleFlag(check, texts.title(CHECK_TITLES[check]), [texts.finding(f) for f in found], who, when))
     for flag, text in project.db.execute(
         "SELECT flag, detail FROM sample_flags WHERE sample_id = ? ORDER BY flag", (sample_id,)
     ):
         if flag not in QUALITY_FLAGS:
-            out.append(SampleFlag(flag, FLAG_TITLES.get(flag, flag), [line for line in text.split("\n") if line]))
+            title = texts.title(FLAG_TITLES.get(flag, flag))
+            out.append(SampleFlag(flag, title, [display(line) for line in text.split("\n") if line]))
     if NEAR_DUPLICATE in ignores:
         who, when = ignores[NEAR_DUPLICATE]
-        out.append(SampleFlag(NEAR_DUPLICATE, FLAG_TITLES[NEAR_DUPLICATE], [], who, when))
+        out.append(SampleFlag(NEAR_DUPLICATE, texts.title(FLAG_TITLES[NEAR_DUPLICATE]), [], who, when))
     return out
 
 

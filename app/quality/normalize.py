@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 
+from app.i18n import N_
 from app.quality import script
 from app.store.actions import _record_first_revision
 from app.store.ops import Changes, operation
@@ -92,6 +93,6 @@ def to_simplified(
                 report.changed += 1
             if progress:
                 progress(report.scanned)
-        op.changes.summary = f"Traditional → Simplified ({report.changed} samples)"
+        op.changes.summary = N_("Traditional → Simplified ({n} samples)").format(n=report.changed)
     report.changes = op.changes
     return report

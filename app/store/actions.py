@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from app.i18n import N_
 from app.records import Kind
 from app.store import index
 from app.store.ops import Changes, Operation, operation
@@ -17,6 +18,14 @@ from app.store.schema import REVIEW_STAGES, SAMPLE_STATUSES, VERDICTS
 
 # A reviewer's verdict moves the sample to this status.
 STATUS_OF_VERDICT = {"accept": "accepted", "reject": "rejected", "needs_fix": "needs_fix"}
+
+# Stored words that appear inside stored texts ("annotate review of sample 3", "status → accepted",
+# "new chat sample"): listed for the catalog, so that app.i18n.display shows them translated.
+_STORED_WORDS = (
+    *(N_("annotate"), N_("inspect"), N_("expert")),
+    *(N_("new"), N_("in_review"), N_("accepted"), N_("rejected"), N_("needs_fix")),
+    *(N_("instruction"), N_("translation"), N_("chat"), N_("exam"), N_("code")),
+)
 
 JUDGEMENT_KEY = "judgement"
 """A draft under this key is a judge's verdict — ``{"score": 1–5, "rationale": …}`` (tasks ``judge``
@@ -104,7 +113,7 @@ def edit_content(
         amended = _amend_last_edit(project, sample_id, new_json, who, coalesce_seconds)
         if amended is not None:
             return amended
-    with operation(project, "edit_content", f"edit sample {sample_id}") as op:
+    with operation(project, "edit_content", N_("edit sample {id}").format(id=sample_id)) as op:
         old_json, version, _kind = _sample_row(op, sample_id)
         if orjson.loads(old_json) == orjson.loads(new_json):
             return op.changes
@@ -159,7 +168,7 @@ def _amend_last_edit(project: Project, sample_id: int, new_json: str, who: str, 
         operation_id=op_id,
         sample_ids={sample_id},
         tables={"samples", "revisions"},
-        summary=f"edit sample {sample_id}",
+        summary=N_("edit sample {id}").format(id=sample_id),
     )
 
 
@@ -192,7 +201,8 @@ def set_status(project: Project, ids: Iterable[int], status: str) -> Changes:
     if status not in SAMPLE_STATUSES:
         raise ProjectError(f"unknown status {status!r}; one of {', '.join(SAMPLE_STATUSES)}")
     ids = list(ids)
-    return _set_column(project, "set_status", ids, "status", status, f"status → {status} ({len(ids)} samples)")
+    summary = N_("status → {status} ({n} samples)").format(status=status, n=len(ids))
+    return _set_column(project, "set_status", ids, "status", status, summary)
 
 
 def set_label(project: Project, ids: Iterable[int], label: int | None) -> Changes:
@@ -201,30 +211,34 @@ def set_label(project: Project, ids: Iterable[int], label: int | None) -> Change
     if label is not None and label not in (1, 2, 3, 4):
         raise ProjectError(f"label must be 1–4, not {label}")
     ids = list(ids)
-    return _set_column(project, "set_label", ids, "label", label, f"label → {label} ({len(ids)} samples)")
+    summary = N_("label → {label} ({n} samples)").format(label=label, n=len(ids))
+    return _set_column(project, "set_label", ids, "label", label, summary)
 
 
 def set_rating(project: Project, ids: Iterable[int], rating: int | None) -> Changes:
     if rating is not None and rating not in (1, 2, 3, 4, 5):
         raise ProjectError(f"rating must be 1–5, not {rating}")
     ids = list(ids)
-    return _set_column(project, "set_rating", ids, "rating", rating, f"rating → {rating} ({len(ids)} samples)")
+    summary = N_("rating → {rating} ({n} samples)").format(rating=rating, n=len(ids))
+    return _set_column(project, "set_rating", ids, "rating", rating, summary)
 
 
 def assign(project: Project, ids: Iterable[int], assignee: str | None) -> Changes:
     ids = list(ids)
-    return _set_column(project, "assign", ids, "assignee", assignee or None, f"assign {len(ids)} samples to {assignee}")
+    summary = N_("assign {n} samples to {who}").format(n=len(ids), who=assignee)
+    return _set_column(project, "assign", ids, "assignee", assignee or None, summary)
 
 
 def set_subset(project: Project, ids: Iterable[int], subset: str) -> Changes:
     ids = list(ids)
-    return _set_column(project, "set_subset", ids, "subset", subset, f"move {len(ids)} samples to {subset}")
+    summary = N_("move {n} samples to {subset}").format(n=len(ids), subset=subset)
+    return _set_column(project, "set_subset", ids, "subset", subset, summary)
 
 
 def delete_samples(project: Project, ids: Iterable[int]) -> Changes:
     """Hide samples from every view and export (undoable; their history is kept)."""
     ids = list(ids)
-    return _set_column(project, "delete_samples", ids, "deleted", 1, f"delete {len(ids)} samples")
+    return _set_column(project, "delete_samples", ids, "deleted", 1, N_("delete {n} samples").format(n=len(ids)))
 
 
 def add_review(
@@ -249,7 +263,8 @@ def add_review(
     if rating is not None and rating not in (1, 2, 3, 4, 5):
         raise ProjectError(f"rating must be 1–5, not {rating}")
     who = reviewer or project.author
-    with operation(project, "add_review", f"{stage} review of sample {sample_id}") as op:
+    summary = N_("{stage} review of sample {id}").format(stage=stage, id=sample_id)
+    with operation(project, "add_review", summary) as op:
         _sample_row(op, sample_id)
         stamp = now_iso()
         op.insert(
@@ -280,7 +295,7 @@ def add_review(
 
 def set_flag(project: Project, ids: Iterable[int], flag: str, detail: str = "") -> Changes:
     """Mark samples with a quality-check flag (e.g. ``too_short``, ``duplicate``)."""
-    with operation(project, "set_flag", f"flag {flag}") as op:
+    with operation(project, "set_flag", N_("flag {flag}").format(flag=flag)) as op:
         for sample_id in _existing_ids(op, ids):
             exists = op.conn.execute(
                 "SELECT 1 FROM sample_flags WHERE sample_id = ? AND flag = ?", (sample_id, flag)
@@ -293,7 +308,7 @@ def set_flag(project: Project, ids: Iterable[int], flag: str, detail: str = "") 
 
 
 def clear_flag(project: Project, ids: Iterable[int], flag: str) -> Changes:
-    with operation(project, "clear_flag", f"clear flag {flag}") as op:
+    with operation(project, "clear_flag", N_("clear flag {flag}").format(flag=flag)) as op:
         for sample_id in _existing_ids(op, ids):
             op.delete("sample_flags", [sample_id, flag])
     return op.changes
@@ -397,7 +412,8 @@ def accept_suggestion(
     if edited is None and isinstance(draft, dict) and JUDGEMENT_KEY in draft:
         return _accept_judgement(project, suggestion_id, sample_id, draft[JUDGEMENT_KEY], engine_name, who)
     content = edited if edited is not None else draft_applied(project, sample_id, draft)
-    with operation(project, "accept_suggestion", f"accept {engine_name} draft for sample {sample_id}") as op:
+    summary = N_("accept {engine} draft for sample {id}").format(engine=engine_name, id=sample_id)
+    with operation(project, "accept_suggestion", summary) as op:
         inner = edit_content(
             project,
             sample_id,
@@ -424,7 +440,9 @@ def _accept_judgement(
     score = judgement.get("score") if isinstance(judgement, Mapping) else None
     if isinstance(score, bool) or score not in (1, 2, 3, 4, 5):
         raise ProjectError(f"suggestion {suggestion_id} has no 1–5 score to take")
-    summary = f"take the {engine_name} rating {score} for sample {sample_id}"
+    summary = N_("take the {engine} rating {score} for sample {id}").format(
+        engine=engine_name, score=score, id=sample_id
+    )
     with operation(project, "accept_suggestion", summary) as op:
         _sample_row(op, sample_id)
         if op.update("samples", sample_id, {"rating": score}):
@@ -439,7 +457,7 @@ def accept_suggestions(
     """Take many drafts as they are, as ONE undoable step (a pipeline taking the drafts its next
     step reads: one undo gives them all back as pending drafts)."""
     ids = list(suggestion_ids)
-    with operation(project, "accept_suggestions", summary or f"accept {len(ids)} drafts") as op:
+    with operation(project, "accept_suggestions", summary or N_("accept {n} drafts").format(n=len(ids))) as op:
         for suggestion_id in ids:
             inner = accept_suggestion(project, suggestion_id, author=author)
             if inner.operation_id is not None:
@@ -456,7 +474,7 @@ def draft_applied(project: Project, sample_id: int, draft: Mapping[str, Any]) ->
 
 
 def dismiss_suggestion(project: Project, suggestion_id: int, *, author: str | None = None) -> Changes:
-    with operation(project, "dismiss_suggestion", f"dismiss suggestion {suggestion_id}") as op:
+    with operation(project, "dismiss_suggestion", N_("dismiss suggestion {id}").format(id=suggestion_id)) as op:
         op.update(
             "suggestions",
             suggestion_id,
@@ -484,7 +502,7 @@ def create_sample(
 ) -> Changes:
     """Add a sample made in Winnow (e.g. written by hand), with no origin record."""
     kind = Kind(kind)
-    with operation(project, "create_sample", f"new {kind.value} sample") as op:
+    with operation(project, "create_sample", N_("new {kind} sample").format(kind=kind.value)) as op:
         op.insert(
             "samples",
             {"kind": kind.value, "subset": subset, "content": _dump(content), "updated_at": now_iso()},
@@ -517,7 +535,7 @@ def create_samples(
             count += 1
             if progress is not None and count % 200 == 0:
                 progress(count)
-        op.changes.summary = summary or f"{count} new {kind.value} samples"
+        op.changes.summary = summary or N_("{n} new {kind} samples").format(n=count, kind=kind.value)
     if progress is not None:
         progress(count)
     return op.changes

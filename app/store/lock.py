@@ -24,6 +24,7 @@ import os
 import threading
 from pathlib import Path
 
+from app.i18n import _
 from app.store.project import ProjectLockedError, lock_holder_text, this_process
 
 log = logging.getLogger("winnow.store")
@@ -90,8 +91,10 @@ def acquire(project_path: str | os.PathLike[str]) -> None:
             os.close(fd)
             holder = read_holder(project_path)
             raise ProjectLockedError(
-                f"{project_path}: the project is open in another Winnow ({lock_holder_text(holder)}); "
-                "open it read-only, or close it there first",
+                _(
+                    "{path}: the project is open in another Winnow ({holder}); open it read-only, or "
+                    "close it there first"
+                ).format(path=project_path, holder=lock_holder_text(holder)),
                 holder,
             )
         stale = read_holder(project_path)

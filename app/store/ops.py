@@ -25,6 +25,7 @@ from typing import Any
 
 import orjson
 
+from app.i18n import _
 from app.store import index
 from app.store.project import Project, ProjectError, now_iso
 from app.store.schema import QA_GATE_TABLES, WORK_PACKAGE_TABLES
@@ -124,7 +125,9 @@ def operation(project: Project, name: str, summary: str = "") -> Iterator[Operat
     The operation is recorded only if it changed something; on any exception nothing is kept.
     """
     if getattr(project, "read_only", False):
-        raise ProjectError(f"{project.path}: opened read-only; nothing can be changed (reopen it to work on it)")
+        raise ProjectError(
+            _("{path}: opened read-only; nothing can be changed (reopen it to work on it)").format(path=project.path)
+        )
     op = Operation(project, name)
     try:
         with _write_transaction(project):
@@ -136,12 +139,14 @@ def operation(project: Project, name: str, summary: str = "") -> Iterator[Operat
         # Rolled back whole: what was saved before is untouched. Say so rather than show SQLite's words.
         if "full" in str(error):
             raise ProjectError(
-                f"{project.path}: the disk is full; this change was not saved (everything saved before is safe)."
-                " Free some space and try again"
+                _(
+                    "{path}: the disk is full; this change was not saved (everything saved before is "
+                    "safe). Free some space and try again"
+                ).format(path=project.path)
             ) from error
         if "readonly" in str(error):
             raise ProjectError(
-                f"{project.path}: the project file cannot be written; this change was not saved"
+                _("{path}: the project file cannot be written; this change was not saved").format(path=project.path)
             ) from error
         raise
 
@@ -263,10 +268,16 @@ def _check_row_state(conn: sqlite3.Connection, table: str, row_id: Any, expected
     current = _read_row(conn, table, row_id, list(expected) if expected else None)
     if expected is None:
         if current is not None:
-            raise UndoError(f"{table} {_id_text(row_id)} exists again; the project changed since")
+            raise UndoError(
+                _("{table} {row} exists again; the project changed since").format(table=table, row=_id_text(row_id))
+            )
         return
     if current is None or any(current[key] != value for key, value in expected.items()):
-        raise UndoError(f"{table} {_id_text(row_id)} was changed since this operation; undo the later change first")
+        raise UndoError(
+            _("{table} {row} was changed since this operation; undo the later change first").format(
+                table=table, row=_id_text(row_id)
+            )
+        )
 
 
 def _id_text(row_id: Any) -> str:

@@ -15,6 +15,7 @@ import orjson
 from sqlite_utils import Database
 
 import app
+from app.i18n import _
 from app.quality import triggers as quality_triggers
 from app.records import searchable_text
 from app.store import schema
@@ -124,9 +125,11 @@ class Project:
     def create(cls, path: str | os.PathLike[str], *, name: str | None = None, author: str | None = None) -> Project:
         target = Path(path)
         if target.exists():
-            raise ProjectError(f"{target}: a file of that name already exists; choose another name")
+            raise ProjectError(
+                _("{target}: a file of that name already exists; choose another name").format(target=target)
+            )
         if not target.parent.is_dir():
-            raise ProjectError(f"{target.parent}: no such folder")
+            raise ProjectError(_("{parent}: no such folder").format(parent=target.parent))
         project = cls._open_database(target, author)
         with project.db.atomic():
             project.db.execute(
@@ -153,15 +156,19 @@ class Project:
         """
         target = Path(path)
         if not target.exists():
-            raise ProjectError(f"{target}: no such project; create it with `winnow init {target}`")
+            raise ProjectError(
+                _("{target}: no such project; create it with `winnow init {target}`").format(target=target)
+            )
         if target.is_dir():
-            raise ProjectError(f"{target}: is a folder, not a project file")
+            raise ProjectError(_("{target}: is a folder, not a project file").format(target=target))
         if read_only:
             return cls._open_read_only(target, author)
         if not _writable(target):
             raise ReadOnlyProjectError(
-                f"{target}: the project file (or its folder) cannot be written; open it read-only to look at it,"
-                " or copy it somewhere you can write"
+                _(
+                    "{target}: the project file (or its folder) cannot be written; open it read-only "
+                    "to look at it, or copy it somewhere you can write"
+                ).format(target=target)
             )
         if lock:
             from app.store import lock as project_lock
@@ -188,13 +195,17 @@ class Project:
         if newer:
             db.close()
             raise NewerProjectError(
-                f"{path}: written by a newer version of Winnow (it has changes {', '.join(newer)} "
-                f"that winnow {app.__version__} does not know); update Winnow to open it"
+                _(
+                    "{path}: written by a newer version of Winnow (it has changes {changes} that "
+                    "winnow {version} does not know); update Winnow to open it"
+                ).format(path=path, changes=", ".join(newer), version=app.__version__)
             )
         if not applied or [name for name in known if name not in set(applied)]:
             db.close()
             raise ProjectError(
-                f"{path}: made by an older Winnow (or not a Winnow project); open it once for writing to update it"
+                _(
+                    "{path}: made by an older Winnow (or not a Winnow project); open it once for writing to update it"
+                ).format(path=path)
             )
         return cls(path, db, author or default_author(), read_only=True)
 
@@ -208,19 +219,23 @@ class Project:
         if newer:
             db.close()
             raise NewerProjectError(
-                f"{path}: written by a newer version of Winnow (it has changes {', '.join(newer)} "
-                f"that winnow {app.__version__} does not know); update Winnow to open it"
+                _(
+                    "{path}: written by a newer version of Winnow (it has changes {changes} that "
+                    "winnow {version} does not know); update Winnow to open it"
+                ).format(path=path, changes=", ".join(newer), version=app.__version__)
             )
         if db.table_names() and "project" not in db.table_names() and not schema.migrations.applied(db):
             db.close()
-            raise ProjectError(f"{path}: an SQLite file, but not a Winnow project")
+            raise ProjectError(_("{path}: an SQLite file, but not a Winnow project").format(path=path))
         try:
             schema.migrations.apply(db)
         except sqlite3.DatabaseError as error:
             db.close()
             if _is_corruption(error):
                 raise _damaged(path, error) from error
-            raise ProjectError(f"{path}: cannot update the project file: {error}") from error
+            raise ProjectError(
+                _("{path}: cannot update the project file: {error}").format(path=path, error=error)
+            ) from error
         return cls(path, db, author or default_author())
 
     @property
@@ -280,7 +295,9 @@ def _damaged(path: Path, error: sqlite3.DatabaseError) -> ProjectError:
     (A project whose first page was overwritten is both; the backup offer then comes from the name.)"""
     if _is_corruption(error) and (_has_sqlite_header(path) or (path.suffix == PROJECT_SUFFIX and _zeroed(path))):
         return CorruptProjectError(
-            f"{path}: the project file is damaged and cannot be read ({error}); restore its latest backup"
+            _("{path}: the project file is damaged and cannot be read ({error}); restore its latest backup").format(
+                path=path, error=error
+            )
         )
     return ProjectError(f"{path}: not a Winnow project ({error})")
 
