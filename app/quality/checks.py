@@ -5,10 +5,12 @@ WHERE: the field (``output``, ``target.output``, ``messages[2].content``), the c
 that field and a short snippet around it. The store keeps one flag per check and sample
 (:mod:`app.quality.flags`); the review pane shows the findings.
 
-They run on every content change (a trigger calls them inside the edit's transaction) and over a
-whole project in batches, so each is written for speed: a cheap test first (a set intersection,
-``in``, a compiled regex that fails fast) and the slower precise work only when that test hits.
-A check of a typical 500-character sample takes a few tens of microseconds (tests/bench/bench_quality.py).
+They run on every content change (a trigger calls them inside the edit's transaction), on every
+imported sample (in the importer's writer) and over a whole project in batches, so each is written
+for speed: a cheap test first (a set intersection, ``in``, a compiled regex that fails fast) and the
+slower precise work only when that test hits. :func:`check_sample` goes further and screens the
+whole sample before any check runs (see "Which checks can find something in a field"): checking a
+typical sample takes ~10 µs (tests/bench/bench_quality.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from app.quality import script
@@ -194,6 +197,11 @@ def prose(text: str) -> str:
     return text
 
 
+def _is_prose(text: str) -> bool:
+    """Whether :func:`prose` leaves ``text`` as it is: none of the marks it looks for."""
+    return not ("`" in text or "~~~" in text or "$" in text or "://" in text or "www." in text or "@" in text)
+
+
 def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
@@ -206,8 +214,10 @@ def _summary(findings: list[Finding], limit: int = 3) -> list[Finding]:
 # Full-width vs half-width punctuation
 
 # A half-width mark right after a Chinese character; whether it is misused depends on what follows
-# (see _misused): "3.14", "v1.2", "e.g." and URLs stay alone.
-_HALF_AFTER_CJK = re.compile(f"[{_CJK}]([,;:?!.()])")
+# (see _misused): "3.14", "v1.2", "e.g." and URLs stay alone. The mark comes first in the pattern and
+# the Chinese character is a lookbehind so that the regex engine scans for the rare mark (3x faster
+# than trying every Chinese character as a start); it finds the same marks.
+_HALF_AFTER_CJK = re.compile(f"[,;:?!.()](?<=[{_CJK}].)")
 _FULL_NAMES = {",": "，", ";": "；", ":": "：", "?": "？", "!": "！", ".": "。", "(": "（", ")": "）"}
 # Full-width punctuation inside a code block breaks the code (a "，" where Python wants ",").
 _FULL_IN_CODE = re.compile(r"[，；：（）！？。]")
@@ -238,7 +248,7 @@ def check_punctuation_width(field: Field, _context: dict[str, Any]) -> list[Find
     found: list[Finding] = []
     if _HALF_AFTER_CJK.search(text):
         clean = prose(text)
-        places = [(m.start(1), m.group(1)) for m in _HALF_AFTER_CJK.finditer(clean) if _misused(clean, m.start(1))]
+        places = [(m.start(), m.group(0)) for m in _HALF_AFTER_CJK.finditer(clean) if _misused(clean, m.start())]
         for at, mark in places[:3]:
             found.append(
                 Finding(
@@ -508,28 +518,50 @@ _NOT_A_BRACKET = re.compile(
 )
 
 
+# The last character of every _NOT_A_BRACKET match.
+_MAYBE_NOT_A_BRACKET = frozenset(")）(’‘")
+
+
+def _not_a_bracket(clean: str, at: int) -> bool:
+    """Whether the bracket at ``at`` ends a match of _NOT_A_BRACKET that ``finditer`` over ``clean``
+    finds. Asked of each bracket as it comes instead of scanning the whole text: the regex starts
+    with lookbehinds, so a scan tries it at every character (~40 ns each, most of this check's
+    time), and a text has a few brackets. A match is 1–3 characters ending on the bracket, so the
+    three starts up to ``at`` are tried (a lookbehind sees the text before ``pos``). ``finditer``
+    skips a match that overlaps an earlier one; the only such overlap, "一二）" and "二）", ends on
+    the same bracket, so trying every start finds the same brackets."""
+    for start in range(max(0, at - 2), at + 1):
+        match = _NOT_A_BRACKET.match(clean, start)
+        if match is not None and match.end() == at + 1:
+            return True
+    return False
+
+
 def check_brackets(field: Field, _context: dict[str, Any]) -> list[Finding]:
     text = field.text
     if not _BRACKETS_RE.search(text):
         return []
     clean = prose(text)
     # Marks that may not be brackets at all: "1)" closes an enumeration or "(Math.random() * 10)",
-    # so it closes an open bracket if there is one and is passed over if not.
-    maybe: set[int] = set()
-    if "’" in clean or ")" in clean or "）" in clean or ":" in clean or "‘" in clean:
-        maybe = {m.end() - 1 for m in _NOT_A_BRACKET.finditer(clean)}
+    # so it closes an open bracket if there is one and is passed over if not. Only looked for when
+    # the text has one of these characters (a ";(" alone is an opening bracket).
+    unsure = "’" in clean or ")" in clean or "）" in clean or ":" in clean or "‘" in clean
+
+    def maybe(char: str, at: int) -> bool:
+        return unsure and char in _MAYBE_NOT_A_BRACKET and _not_a_bracket(clean, at)
+
     stack: list[tuple[str, int]] = []
     for match in _BRACKETS_RE.finditer(clean):
         char, at = match.group(0), match.start()
         if char in _PAIRS:
-            if at not in maybe:  # ":(" and "‘90s" open nothing
+            if not maybe(char, at):  # ":(" and "‘90s" open nothing
                 stack.append((char, at))
             continue
         opener = _CLOSERS[char]
         if stack and stack[-1][0] == opener:
             stack.pop()
             continue
-        if at in maybe:
+        if maybe(char, at):
             continue
         if any(o == opener for o, _ in stack):
             inner, inner_at = stack[-1]
@@ -558,6 +590,7 @@ def check_brackets(field: Field, _context: dict[str, Any]) -> list[Finding]:
 # or a phrase of 4–40 characters repeated with no punctuation between ("我们可以我们可以我们可以").
 _CLAUSE = re.compile(r"[^，。！？；、,.!?;\s][^，。！？；、,.!?;\n]*")
 _LOOP_MIN_CLAUSE = 20
+_REPEAT_MIN_FIELD = 12
 _LOOP = re.compile(r"(\S.{3,39}?)\1{2,}", re.S)
 _TWO_WORD_CHARS = re.compile(r"\w\W*\w")
 
@@ -590,22 +623,35 @@ def _repeated_clause(field: Field, text: str, clean: str, clauses: list[str]) ->
     return []
 
 
+def _few_distinct(clause: str) -> bool:
+    """At most a third of the clause's length (+2) in distinct characters."""
+    most = (len(clause) + 6) // 3
+    # Its first most + 1 characters all different is proof enough that it has more: half the work
+    # of the set of the whole clause, and the usual answer for prose.
+    if len(set(clause[: most + 1])) > most:
+        return False
+    return len(set(clause)) <= most
+
+
 def check_repeated_phrase(field: Field, _context: dict[str, Any]) -> list[Finding]:
     text = field.text
-    if len(text) < 12:
+    if len(text) < _REPEAT_MIN_FIELD:
         return []
     clean = prose(text)
     clauses = _CLAUSE.findall(clean)
-    if len(set(clauses)) < len(clauses):  # no clause twice: nothing to look at (the usual case)
+    # Said three times or more: then fewer distinct clauses than clauses (no clause twice is the usual case).
+    if len(clauses) >= 3 and len(set(clauses)) < len(clauses):
         found = _repeated_clause(field, text, clean, clauses)
         if found:
             return found
+    if not clauses or max(map(len, clauses)) < _LOOP_MIN_CLAUSE:
+        return []  # the loop below in C: most fields have no clause that long
     # A loop with no punctuation between ("我们可以我们可以我们可以") leaves a long clause of few
     # distinct characters: at most a third of its length where the loop is most of it. Only such a
     # clause is searched (the regex costs ~50 µs on a long English clause). Loops shorter than 20
     # characters in all are not looked for: a model stuck in a loop goes on far longer.
     for clause in clauses:
-        if len(clause) >= _LOOP_MIN_CLAUSE and len(set(clause)) * 3 <= len(clause) + 6:
+        if len(clause) >= _LOOP_MIN_CLAUSE and _few_distinct(clause):
             match = _LOOP.search(clause)
             if match is None or not _TWO_WORD_CHARS.search(match.group(1)):
                 continue  # "----", "| --- |": table rules and separators
@@ -704,13 +750,126 @@ CHECKS: dict[str, Callable[[Field, dict[str, Any]], list[Finding]]] = {
 }
 
 
-_TEXT_CHECKS = tuple(CHECKS[name] for name in CHECK_NAMES)
 _ORDER = {name: i for i, name in enumerate(CHECK_NAMES)}
 
+# --------------------------------------------------------------------------------------------------
+# Which checks can find something in a field
+#
+# The checks run on every imported sample (the importer's writer) and on every edit, and on a typical
+# field none finds anything: most of their time went into proving that, a regex scan each. The
+# screen below proves it for most of them at once from a few cheap facts of the field. Each test is
+# implied by its check finding something, so a check it leaves out would have found nothing: the
+# findings are the same. The checks keep their own tests, so each still works alone.
 
-def check_sample(kind: str, content: dict[str, Any]) -> list[Finding]:
-    """Every finding of every check on one sample, in check order."""
-    sample_fields = fields(kind, content)
+# Tests for ASCII patterns run on the field's ASCII characters alone (``str.encode`` with
+# ``"ignore"``: ~0.1 µs, and a handful of bytes for a Chinese field). Dropping the other characters
+# joins runs of ASCII and never splits one, so a pattern made of ASCII found in the field is found
+# there too: no match there, none in the field.
+_HALF_MARKS_ASCII = re.compile(rb"[,;:?!.()]")
+_FOUR_WORDS_ASCII = re.compile(_FOUR_WORDS.pattern.encode())
+_BRACKETS_ASCII = re.compile(rb"[()\[\]{}]")
+_WIDE_BRACKETS = frozenset(c for c in _BRACKET_CHARS if not c.isascii())
+
+
+@cache
+def _rare_wide() -> re.Pattern[str]:
+    """The non-ASCII characters three checks start from, for one scan instead of three: Traditional
+    characters (mixed_script), full-width brackets and quotes (unbalanced_brackets) and '｀'
+    (code_fence). Built on first use: the Traditional characters come from OpenCC's tables."""
+    chars = script.traditional_characters() | _WIDE_BRACKETS | {"｀"}
+    return re.compile("[" + re.escape("".join(sorted(chars))) + "]")
+
+
+Check = Callable[[Field, dict[str, Any]], list[Finding]]
+
+
+def _checks_for(field: Field, repeats: bool) -> list[Check]:
+    """The checks that may find something in ``field`` (not empty), in check order; ``repeats`` as
+    :func:`_may_repeat` said of the sample."""
+    text = field.text
+    source = field.source
+    ascii_part = text.encode("ascii", "ignore")
+    wide = len(ascii_part) < len(text)
+    rare = wide and _rare_wide().search(text) is not None
+    todo: list[Check] = []
+    if b"```" in ascii_part or (wide and _HALF_MARKS_ASCII.search(ascii_part) and _HALF_AFTER_CJK.search(text)):
+        todo.append(check_punctuation_width)
+    if source:
+        todo.append(check_ending_punctuation)
+    if source is not None or _FOUR_WORDS_ASCII.search(ascii_part):
+        todo.append(check_untranslated_english)
+    if rare:
+        todo.append(check_mixed_script)
+    if (
+        b"`" in ascii_part
+        or b"~~~" in ascii_part
+        or (rare and "｀" in text)
+        or (source and ("```" in source or "~~~" in source))
+    ):
+        todo.append(check_code_fence)
+    if rare or _BRACKETS_ASCII.search(ascii_part):
+        todo.append(check_brackets)
+    if repeats and len(text) >= _REPEAT_MIN_FIELD:
+        todo.append(check_repeated_phrase)
+    if text.isspace():  # what str.strip() strips
+        todo.append(check_empty)
+    if field.answer or source is not None:
+        todo.append(check_truncated)
+    return todo
+
+
+def _plain(texts: str) -> bool:
+    """Whether fields without sources, joined by a newline in ``texts``, give the pattern checks
+    nothing to start from: no Traditional character, bracket, quote, backtick or '~~~', no
+    half-width mark after a Chinese character, no four English words in a row. Then only
+    repeated_phrase, empty_field and truncated_field can find anything (see :func:`_plain_checks`).
+
+    Every test is one of :func:`_checks_for`'s, made once for the whole sample: each looks for a
+    pattern that a newline cannot be part of, so it is in the joined text if it is in a field.
+    """
+    ascii_part = texts.encode("ascii", "ignore")
+    if b"`" in ascii_part or b"~~~" in ascii_part or _BRACKETS_ASCII.search(ascii_part):
+        return False
+    if _FOUR_WORDS_ASCII.search(ascii_part):
+        return False
+    if len(ascii_part) == len(texts):
+        return True  # all ASCII: no Chinese, no Traditional, no full-width bracket
+    if _HALF_MARKS_ASCII.search(ascii_part) and _HALF_AFTER_CJK.search(texts):
+        return False
+    return _rare_wide().search(texts) is None
+
+
+def _plain_checks(field: Field, repeats: bool) -> list[Check]:
+    """The checks that may find something in a field (not empty, no source) of a sample :func:`_plain` passed."""
+    text = field.text
+    todo: list[Check] = []
+    if repeats and len(text) >= _REPEAT_MIN_FIELD:
+        todo.append(check_repeated_phrase)
+    if text.isspace():
+        todo.append(check_empty)
+    if field.answer:
+        todo.append(check_truncated)
+    return todo
+
+
+def _may_repeat(texts: str) -> bool:
+    """Whether check_repeated_phrase may find something in one of the fields joined by newlines in
+    ``texts``: it looks for a clause said three times and for a loop inside a long clause of few
+    distinct characters. A clause never spans a newline, so the clauses of ``texts`` are those of the
+    fields, one after another: with no clause twice and no such long clause among them, no field has
+    either. One regex scan for the whole sample instead of one and a set a field."""
+    if not _is_prose(texts):
+        return True  # the check splits prose(text), whose clauses are not those of the text
+    clauses = _CLAUSE.findall(texts)
+    if len(set(clauses)) < len(clauses):
+        return True
+    if not clauses or max(map(len, clauses)) < _LOOP_MIN_CLAUSE:
+        return False
+    return any(map(_few_distinct, [clause for clause in clauses if len(clause) >= _LOOP_MIN_CLAUSE]))
+
+
+def _context(kind: str, content: dict[str, Any], sample_fields: list[Field]) -> dict[str, Any]:
+    """What some checks need to know of the whole sample."""
     context: dict[str, Any] = {}
     if kind == "translation":
         context["target_started"] = any(f.text.strip() for f in sample_fields)
@@ -721,6 +880,21 @@ def check_sample(kind: str, content: dict[str, Any]) -> list[Finding]:
         if not instruction and kind == "chat":
             instruction = " ".join(f.text for f in sample_fields[:1])
         context["asks_for_english"] = bool(_ASKS_FOR_ENGLISH.search(instruction))
+    return context
+
+
+def check_sample(kind: str, content: dict[str, Any]) -> list[Finding]:
+    """Every finding of every check on one sample, in check order."""
+    sample_fields = fields(kind, content)
+    # Screens for the whole sample at once, where most of the cost of checking a typical sample went
+    # into proving, field by field, that the checks had nothing to find.
+    texts = "\n".join([f.text for f in sample_fields])
+    plain = kind != "translation" and _plain(texts)  # only translation pairs have sources
+    repeats = _may_repeat(texts)
+    # Only untranslated_english and, on translation pairs, empty_field read the context: a plain
+    # sample runs neither.
+    context = {} if plain else _context(kind, content, sample_fields)
+    screen = _plain_checks if plain else _checks_for
     findings: list[Finding] = []
     for field in sample_fields:
         if not field.text:
@@ -728,12 +902,12 @@ def check_sample(kind: str, content: dict[str, Any]) -> list[Finding]:
             if found:
                 findings.extend(found)
             continue
-        for check in _TEXT_CHECKS:
+        for check in screen(field, repeats):
             found = check(field, context)
             if found:
                 findings.extend(found)
-    # In check order, each check's findings in field order.
-    findings.sort(key=lambda f: _ORDER[f.check])
+    if findings:  # in check order, each check's findings in field order
+        findings.sort(key=lambda f: _ORDER[f.check])
     return findings
 
 
@@ -754,4 +928,7 @@ def detail(findings: list[Finding], limit: int = 3) -> str:
 
 def flags_of(kind: str, content: dict[str, Any]) -> dict[str, str]:
     """``{check: detail}`` for the checks that found something."""
-    return {name: detail(found) for name, found in iter_by_check(check_sample(kind, content))}
+    findings = check_sample(kind, content)
+    if not findings:
+        return {}  # the usual case
+    return {name: detail(found) for name, found in iter_by_check(findings)}

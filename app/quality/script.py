@@ -84,6 +84,11 @@ def mixed(text: str) -> tuple[tuple[int, str], tuple[int, str], int, int] | None
     )
 
 
+def traditional_characters() -> frozenset[str]:
+    """The characters that make :func:`mixed` look further: without one, a text is not mixed."""
+    return _char_sets()[0]
+
+
 def has_traditional(text: str) -> bool:
     return _patterns()[0].search(text) is not None
 
