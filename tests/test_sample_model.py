@@ -142,7 +142,8 @@ def test_columns_show_readable_values(small: Project) -> None:
     assert display(model, 0, Column.LABEL) == "1"
     assert model.data(model.index(0, Column.LABEL), Qt.ItemDataRole.ToolTipRole) == "1 Usable"
     assert display(model, 0, Column.RATING) == "★★★★"
-    assert display(model, 0, Column.FLAGS) == "too_short"
+    assert display(model, 0, Column.FLAGS) == "⚠ 1"
+    assert model.data(model.index(0, Column.FLAGS), Qt.ItemDataRole.ToolTipRole) == "too_short"
     assert display(model, 0, Column.TEXT) == "第0条指令：介绍一下长城的历史"
     assert display(model, 1, Column.STATUS) == "New"
     assert display(model, 1, Column.LABEL) == ""
@@ -302,3 +303,17 @@ def test_ids_filter_is_respected_by_changes(paged: Project) -> None:
     other = model.id_at(1) + 10
     model.apply_changes(actions.set_status(paged, [other, chosen[0]], "accepted"))
     assert [model.id_at(r) for r in range(model.rowCount())] == list(chosen)
+
+
+def test_the_flags_column_counts_and_its_tooltip_names_them() -> None:
+    from app import i18n
+    from app.quality.flags import FLAG_TITLES
+    from widgets.sample_model import flags_cell, flags_tooltip
+
+    assert flags_cell([]) == "" and flags_cell(["empty_field", "too_short"]) == "⚠ 2"
+    assert flags_tooltip(["empty_field", "too_short"]) == f"{FLAG_TITLES['empty_field']}\ntoo_short"
+    i18n.set_language("zh_CN")
+    try:
+        assert flags_tooltip(["empty_field"]) == i18n.display(FLAG_TITLES["empty_field"]) != FLAG_TITLES["empty_field"]
+    finally:
+        i18n.set_language("en")

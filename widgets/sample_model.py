@@ -42,6 +42,8 @@ from PySide6.QtCore import (
     Signal,
 )
 
+from app import i18n
+from app.quality.flags import FLAG_TITLES
 from app.store.ops import Changes
 from app.store.project import Project
 from app.store.query import (
@@ -166,14 +168,26 @@ def one_line(text: str, limit: int) -> str:
     return head if len(head) <= limit else head[:limit] + "…"
 
 
+def flags_cell(flags: Sequence[str]) -> str:
+    """The Flags column: a mark and how many, which fits the narrow column in any language (the
+    tooltip names them)."""
+    return f"⚠ {len(flags)}" if flags else ""
+
+
+def flags_tooltip(flags: Sequence[str]) -> str:
+    """One flag a line: a QA check's title in the UI language, any other flag by its name."""
+    return "\n".join(i18n.display(FLAG_TITLES[flag]) if flag in FLAG_TITLES else flag for flag in flags)
+
+
 class _Row:
     """One sample as the table shows it (display strings computed once, when the page is read)."""
 
-    __slots__ = ("full_text", "values")
+    __slots__ = ("flags", "full_text", "values")
 
-    def __init__(self, values: tuple[Any, ...], full_text: str) -> None:
+    def __init__(self, values: tuple[Any, ...], full_text: str, flags: tuple[str, ...] = ()) -> None:
         self.values = values
         self.full_text = full_text
+        self.flags = flags
 
 
 class _Page:
@@ -387,6 +401,8 @@ class SampleTableModel(QAbstractTableModel):
             return row.full_text
         if column == Column.LABEL and row.values[column]:  # tooltip
             return self._labels.get(int(row.values[column]), "")
+        if column == Column.FLAGS and row.values[column]:  # tooltip: what each flag means
+            return flags_tooltip(row.flags)
         if column == Column.TEXT and row.full_text:  # tooltip
             text = row.full_text.strip()
             return text if len(text) <= TOOLTIP_CHARS else text[:TOOLTIP_CHARS] + "…"
@@ -476,10 +492,10 @@ class SampleTableModel(QAbstractTableModel):
             # The digit only (the key that sets it); the label's name is in the tooltip.
             str(label) if label is not None else "",
             "★" * rating if rating else "",
-            flags.replace(" ", ", "),
+            flags_cell(flags.split()),
             one_line(text, TEXT_CHARS),
         )
-        return _Row(values, text)
+        return _Row(values, text, tuple(flags.split()))
 
     # ------------------------------------------------------------------------------------ changes
 
