@@ -357,10 +357,20 @@ class _BatchWriter:
             [
                 (sample_id, check, detail)
                 for sample_id, kind, content in batch.contents
-                for check, detail in quality_flags_of(kind, content).items()
+                for check, detail in _quality_flags(sample_id, kind, content).items()
             ],
         )
         self.written += len(batch.samples)
+
+
+def _quality_flags(sample_id: int, kind: str, content: dict) -> dict[str, str]:
+    """The QA flags of a sample being imported. A check that fails on some odd record is a bug to
+    log, never a reason to refuse the user's data: the sample comes in unflagged (re-checked later)."""
+    try:
+        return quality_flags_of(kind, content)
+    except Exception:
+        log.exception("QA checks failed on sample %s; imported without its QA flags", sample_id)
+        return {}
 
 
 _DONE = object()

@@ -318,3 +318,17 @@ def test_import_while_another_connection_is_open_stays_in_wal(project: Project, 
         assert query.count(reader) == 1
     finally:
         reader.close()
+
+
+def test_a_qa_check_that_fails_never_stops_an_import(project, write_jsonl, monkeypatch, caplog) -> None:
+    from app import importer
+
+    def broken(kind, content):
+        raise RuntimeError("a bug in a check")
+
+    monkeypatch.setattr(importer, "quality_flags_of", broken)
+    source = write_jsonl("a.jsonl", [{"instruction": "问", "input": "", "output": "答"}])
+    with caplog.at_level("ERROR", logger="winnow.import"):
+        report = importer.import_file(project, source, format_name="alpaca")
+    assert report.imported == 1
+    assert "QA checks failed on sample" in caplog.text

@@ -365,3 +365,14 @@ def test_detail_keeps_the_first_findings() -> None:
     assert detail.count("\n") == 2  # three findings shown, the rest counted...
     found = only("instruction", alpaca(text), "punctuation_width")
     assert len(found) == 3  # ...and the check itself stops after three
+
+
+def test_lone_surrogates_from_a_broken_file_do_not_stop_the_script_checks() -> None:
+    """A lone surrogate (Python keeps one from a badly encoded file) beside mixed scripts: OpenCC
+    takes UTF-8 and cannot encode it; the check and the T→S conversion pass it through instead."""
+    from app.quality import script
+
+    text = "這是简体\ud800與繁體"
+    found = script.mixed(text)
+    assert found is not None and found[0] == (0, "這")
+    assert script.to_simplified(text) == "这是简体\ud800与繁体"

@@ -59,6 +59,20 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str]]:
     )
 
 
+_LONE_SURROGATES = re.compile("([\ud800-\udfff]+)")
+
+
+def _convert(config: str, text: str) -> str:
+    """OpenCC's conversion of ``text``, lone surrogates (from a broken file, which Python keeps as
+    such) passed through untouched: OpenCC takes UTF-8, which cannot hold them, and would raise."""
+    converter = _converter(config)
+    try:
+        return converter.convert(text)
+    except UnicodeEncodeError:
+        parts = _LONE_SURROGATES.split(text)  # odd positions are the surrogate runs
+        return "".join(part if i % 2 else converter.convert(part) for i, part in enumerate(parts))
+
+
 def mixed(text: str) -> tuple[tuple[int, str], tuple[int, str], int, int] | None:
     """The first Traditional and first Simplified character of a text that has both, with how many
     of each; None for text in one script (or none)."""
@@ -66,7 +80,7 @@ def mixed(text: str) -> tuple[tuple[int, str], tuple[int, str], int, int] | None
     if not trad_re.search(text) or not simp_re.search(text):
         return None
     traditional, simplified = _char_sets()
-    converted = _converter("t2s").convert(text)
+    converted = _convert("t2s", text)
     if len(converted) == len(text):
         trad_places = [i for i, (a, b) in enumerate(zip(text, converted, strict=True)) if a != b]
     else:  # OpenCC changed the length (rare): fall back to single characters
@@ -102,4 +116,4 @@ def to_simplified(text: str, config: str = "t2s") -> str:
         raise ValueError(f"unknown conversion {config!r}; one of {', '.join(CONFIGS)}")
     if not has_traditional(text) and config == "t2s":
         return text
-    return _converter(config).convert(text)
+    return _convert(config, text)
