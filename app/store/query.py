@@ -170,20 +170,24 @@ def get_sample(project: Project, sample_id: int) -> Sample:
 def iter_sample_batches(
     project: Project, flt: SampleFilter = SampleFilter(), *, batch: int = 2000
 ) -> Iterator[list[Sample]]:
-    """Stream the matching samples in id order, a batch at a time (constant memory).
+    """Stream the matching samples in id order, a batch at a time (constant memory)."""
+    for rows in _row_batches(project, flt, _SAMPLE_COLUMNS, batch):
+        yield [_sample_from_row(row) for row in rows]
 
-    Keyset paging (``id > last``) keeps every batch as cheap as the first on a million rows.
-    """
+
+def _row_batches(project: Project, flt: SampleFilter, columns: str, batch: int) -> Iterator[list[tuple]]:
+    """Rows of ``columns`` (the first being ``s.id``) of the matching samples in id order, a batch at
+    a time, each batch a keyset query (``id > last``): as fast on the millionth row as on the first."""
     where, params = where_clause(flt)
     last = 0
     while True:
         rows = project.db.execute(
-            f"SELECT {_SAMPLE_COLUMNS} FROM samples s WHERE {where} AND s.id > ? ORDER BY s.id LIMIT ?",
+            f"SELECT {columns} FROM samples s WHERE {where} AND s.id > ? ORDER BY s.id LIMIT ?",
             [*params, last, batch],
         ).fetchall()
         if not rows:
             return
-        yield [_sample_from_row(row) for row in rows]
+        yield rows
         last = rows[-1][0]
 
 
@@ -192,18 +196,7 @@ def iter_export_batches(
 ) -> Iterator[list[tuple[int, str, int | None, bytes, int | None]]]:
     """As :func:`iter_content_batches`, each row with its ``stored_plain`` mark last (1: the stored
     JSON is exactly an Alpaca record; see migration 0008)."""
-    where, params = where_clause(flt)
-    last = 0
-    while True:
-        rows = project.db.execute(
-            "SELECT s.id, s.kind, s.source_id, CAST(s.content AS BLOB), s.stored_plain FROM samples s"
-            f" WHERE {where} AND s.id > ? ORDER BY s.id LIMIT ?",
-            [*params, last, batch],
-        ).fetchall()
-        if not rows:
-            return
-        yield rows
-        last = rows[-1][0]
+    return _row_batches(project, flt, "s.id, s.kind, s.source_id, CAST(s.content AS BLOB), s.stored_plain", batch)
 
 
 def iter_content_batches(
@@ -215,18 +208,7 @@ def iter_content_batches(
     the content as bytes (``CAST AS BLOB``) since writers parse or copy bytes anyway: decoding it to
     ``str`` first would be a wasted pass over every byte.
     """
-    where, params = where_clause(flt)
-    last = 0
-    while True:
-        rows = project.db.execute(
-            f"SELECT s.id, s.kind, s.source_id, CAST(s.content AS BLOB) FROM samples s WHERE {where} AND s.id > ?"
-            " ORDER BY s.id LIMIT ?",
-            [*params, last, batch],
-        ).fetchall()
-        if not rows:
-            return
-        yield rows
-        last = rows[-1][0]
+    return _row_batches(project, flt, "s.id, s.kind, s.source_id, CAST(s.content AS BLOB)", batch)
 
 
 def iter_samples(project: Project, flt: SampleFilter = SampleFilter(), *, batch: int = 2000) -> Iterator[Sample]:
