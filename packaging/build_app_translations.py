@@ -16,7 +16,6 @@ entry is untranslated or fuzzy, or the .mo is missing or differs from what the .
 
 from __future__ import annotations
 
-import argparse
 import ast
 import struct
 import sys
@@ -24,10 +23,16 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+# _i18n_common sits beside this file; its folder is on the path for this import only (winnow.spec loads this
+# file by path, and packaging/ on the path for good would let packaging/build.py shadow other modules).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+try:
+    import _i18n_common as common
+    from _i18n_common import I18N, REPO
+finally:
+    sys.path.pop(0)
+
 SOURCES = [REPO / "app", REPO / "workers"]
-I18N = REPO / "resources" / "i18n"
-LANGUAGES = ["zh_CN"]
 MARKERS = {"_", "N_"}
 PLURAL_MARKERS = {"ngettext"}
 HEADER = {
@@ -62,10 +67,6 @@ def source_files() -> list[Path]:
     return sorted(p for folder in SOURCES for p in folder.rglob("*.py") if "__pycache__" not in p.parts)
 
 
-def _text(node: ast.AST) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
 def _name(func: ast.AST) -> str | None:
     if isinstance(func, ast.Name):
         return func.id
@@ -86,10 +87,10 @@ def extract() -> dict[tuple[str, str | None], list[str]]:
                 continue
             name = _name(node.func)
             key: tuple[str, str | None] | None = None
-            if name in MARKERS and (text := _text(node.args[0])):
+            if name in MARKERS and (text := common.constant_str(node.args[0])):
                 key = (text, None)
             elif name in PLURAL_MARKERS and len(node.args) >= 2:
-                singular, plural = _text(node.args[0]), _text(node.args[1])
+                singular, plural = common.constant_str(node.args[0]), common.constant_str(node.args[1])
                 if singular and plural:
                     key = (singular, plural)
             if key is not None:
@@ -278,20 +279,7 @@ def build(language: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of date")
-    parser.add_argument("languages", nargs="*", default=LANGUAGES, help=f"default: {' '.join(LANGUAGES)}")
-    args = parser.parse_args(argv)
-    if args.check:
-        problems = [p for language in args.languages for p in check(language)]
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            print("build_app_translations: out of date; run packaging/build_app_translations.py", file=sys.stderr)
-        return 1 if problems else 0
-    for language in args.languages:
-        build(language)
-    return 0
+    return common.main(argv, __doc__, "build_app_translations", check, build)
 
 
 if __name__ == "__main__":

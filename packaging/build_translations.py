@@ -17,7 +17,6 @@ a message is unfinished, or the .qm is missing or differs from what lrelease mak
 
 from __future__ import annotations
 
-import argparse
 import ast
 import os
 import shutil
@@ -27,10 +26,16 @@ import tempfile
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[1]
+# _i18n_common sits beside this file; its folder is on the path for this import only (winnow.spec loads this
+# file by path, and packaging/ on the path for good would let packaging/build.py shadow other modules).
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+try:
+    import _i18n_common as common
+    from _i18n_common import I18N, REPO
+finally:
+    sys.path.pop(0)
+
 SOURCES = REPO / "widgets"
-I18N = REPO / "resources" / "i18n"
-LANGUAGES = ["zh_CN"]
 
 
 def tool(name: str) -> str:
@@ -52,10 +57,6 @@ def source_files() -> list[Path]:
 # Texts lupdate cannot see
 
 
-def _constant_str(node: ast.AST) -> str | None:
-    return node.value if isinstance(node, ast.Constant) and isinstance(node.value, str) else None
-
-
 def _wrapper_context(function: ast.FunctionDef) -> str | None:
     """The context when ``function`` is ``def f(text): return <…>.translate("Context", text)``."""
     if not function.args.args or len(function.body) != 1 or not isinstance(function.body[0], ast.Return):
@@ -67,7 +68,7 @@ def _wrapper_context(function: ast.FunctionDef) -> str | None:
         return None
     if call.args[1].id != function.args.args[0].arg:
         return None
-    return _constant_str(call.args[0])
+    return common.constant_str(call.args[0])
 
 
 def hidden_texts(path: Path) -> list[tuple[str, str]]:
@@ -78,7 +79,7 @@ def hidden_texts(path: Path) -> list[tuple[str, str]]:
     found: list[tuple[str, str]] = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in wrappers and node.args:
-            text = _constant_str(node.args[0])
+            text = common.constant_str(node.args[0])
             if text is not None:
                 found.append((wrappers[node.func.id], text))
     # widget.tr("…") inside a module-level function: the contexts of the classes that pass themselves in.
@@ -99,7 +100,7 @@ def hidden_texts(path: Path) -> list[tuple[str, str]]:
                     and isinstance(call.func.value, ast.Name)
                     and call.func.value.id == parameter.arg
                     and call.args
-                    and (text := _constant_str(call.args[0])) is not None
+                    and (text := common.constant_str(call.args[0])) is not None
                 ):
                     found.extend((context, text) for context in sorted(contexts))
     return found
@@ -203,21 +204,8 @@ def build(language: str) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--check", action="store_true", help="change nothing; exit 1 if anything is out of date")
-    parser.add_argument("languages", nargs="*", default=LANGUAGES, help=f"default: {' '.join(LANGUAGES)}")
-    args = parser.parse_args(argv)
     os.chdir(REPO)
-    if args.check:
-        problems = [p for language in args.languages for p in check(language)]
-        for problem in problems:
-            print(problem, file=sys.stderr)
-        if problems:
-            print("build_translations: out of date; run packaging/build_translations.py", file=sys.stderr)
-        return 1 if problems else 0
-    for language in args.languages:
-        build(language)
-    return 0
+    return common.main(argv, __doc__, "build_translations", check, build)
 
 
 if __name__ == "__main__":
