@@ -12,17 +12,15 @@ import logging
 import sqlite3
 import sys
 from collections.abc import Sequence
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
-
-from tqdm import tqdm
 
 import app
 from app import demo, exporter, i18n, importer
 from app.cli_backup import BACKUP_COMMANDS, add_backup_commands
 from app.cli_gates import GATE_COMMANDS, add_gate_commands
 from app.cli_packages import PACKAGE_COMMANDS, add_package_commands
+from app.cli_progress import progress
 from app.cli_quality import QUALITY_COMMANDS, add_quality_commands
 from app.formats import registry
 from app.formats.base import FormatError, ReadOptions
@@ -156,23 +154,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-@contextmanager
-def _progress(description: str, unit: str = "rec"):
-    # Progress only on a terminal: scripts and CI logs get the summary line alone.
-    bar = tqdm(desc=description, unit=unit, unit_scale=True, disable=not sys.stderr.isatty(), leave=False)
-    last = 0
-
-    def update(done: int) -> None:
-        nonlocal last
-        bar.update(done - last)
-        last = done
-
-    try:
-        yield update
-    finally:
-        bar.close()
-
-
 def cmd_init(args: argparse.Namespace) -> int:
     with Project.create(args.project, name=args.name) as project:
         print(f"created {project.path} ({project.name})")
@@ -195,7 +176,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         for path in args.files:
             try:
-                with _progress(path.name) as update:
+                with progress(path.name) as update:
                     report = importer.import_file(
                         project,
                         path,
@@ -231,7 +212,7 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         where = query.parse_where(args.where)
-        with _progress(args.out.name) as update:
+        with progress(args.out.name) as update:
             report = exporter.export(
                 project,
                 args.out,

@@ -8,13 +8,10 @@ to print and turn into exit code 1, like every other command.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
-from contextlib import contextmanager
 from pathlib import Path
 
-from tqdm import tqdm
-
+from app.cli_progress import progress
 from app.quality import dedup, flags, normalize, script
 from app.quality.checks import CHECK_NAMES
 from app.store import query
@@ -67,28 +64,10 @@ def add_quality_commands(commands: argparse._SubParsersAction) -> None:
     )
 
 
-@contextmanager
-def _progress(description: str, total: int):
-    bar = tqdm(
-        desc=description, total=total, unit="sample", unit_scale=True, disable=not sys.stderr.isatty(), leave=False
-    )
-    last = 0
-
-    def update(done: int) -> None:
-        nonlocal last
-        bar.update(done - last)
-        last = done
-
-    try:
-        yield update
-    finally:
-        bar.close()
-
-
 def cmd_check(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         flt = query.parse_where(args.where)
-        with _progress("checking", query.count(project, flt)) as update:
+        with progress("checking", "sample", query.count(project, flt)) as update:
             report = flags.recheck(project, flt, progress=update)
         ignored = dict(project.db.execute("SELECT flag, count(*) FROM quality_ignores GROUP BY flag").fetchall())
         print(f"checked {report.checked} samples in {report.seconds:.1f} s: {report.flagged} flagged")
@@ -119,7 +98,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_dedup(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         flt = query.parse_where(args.where)
-        with _progress("comparing", query.count(project, flt)) as update:
+        with progress("comparing", "sample", query.count(project, flt)) as update:
             if args.dry_run:
                 report = dedup.find_near_duplicates(project, flt, threshold=args.threshold, progress=update)
             else:
@@ -140,7 +119,7 @@ def cmd_dedup(args: argparse.Namespace) -> int:
 def cmd_simplify(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         flt = query.parse_where(args.where)
-        with _progress("converting", query.count(project, flt)) as update:
+        with progress("converting", "sample", query.count(project, flt)) as update:
             report = normalize.to_simplified(project, flt, config=args.config, progress=update)
     print(f"converted {report.changed} of {report.scanned} samples to Simplified ({args.config})")
     if report.changed:
