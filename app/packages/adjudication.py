@@ -16,7 +16,7 @@ import orjson
 from app.i18n import N_
 from app.packages.hunks import Side, merge_content
 from app.packages.workpackage import current_state, state_hash
-from app.store.actions import _record_first_revision
+from app.store.actions import _write_version
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 
@@ -126,20 +126,11 @@ def resolve_conflict(project: Project, conflict_id: int, state: Mapping[str, Any
         stamp = now_iso()
         changed = orjson.loads(content_json) != state["content"]
         if changed:
-            _record_first_revision(op, sample_id, content_json, version)
             new_json = orjson.dumps(state["content"]).decode()
-            op.insert(
-                "revisions",
-                {
-                    "sample_id": sample_id,
-                    "version": version + 1,
-                    "content": new_json,
-                    "author": project.author,
-                    "reason": f"adjudicated between {authors}" + (f": {note}" if note else ""),
-                    "created_at": stamp,
-                },
+            reason = f"adjudicated between {authors}" + (f": {note}" if note else "")
+            _write_version(
+                op, sample_id, content_json, version, new_json, project.author, reason, stamp, stamp_row=False
             )
-            op.update("samples", sample_id, {"content": new_json, "version": version + 1})
         if op.update("samples", sample_id, {"label": label, "rating": rating, "status": status}) or changed:
             op.update("samples", sample_id, {"updated_at": stamp})
         op.update("conflicts", conflict_id, {"state": "resolved", "resolved_at": stamp, "resolved_by": project.author})

@@ -10,7 +10,7 @@ import orjson
 
 from app.i18n import N_
 from app.quality import script
-from app.store.actions import _record_first_revision
+from app.store.actions import _write_version
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 from app.store.query import SampleFilter, iter_content_batches
@@ -77,19 +77,8 @@ def to_simplified(
                     "SELECT content, version FROM samples WHERE id = ?", (sample_id,)
                 ).fetchone()
                 new_json = orjson.dumps(converted).decode()
-                _record_first_revision(op, sample_id, old_json, version)
-                op.insert(
-                    "revisions",
-                    {
-                        "sample_id": sample_id,
-                        "version": version + 1,
-                        "content": new_json,
-                        "author": who,
-                        "reason": f"Traditional → Simplified ({config})",
-                        "created_at": stamp,
-                    },
-                )
-                op.update("samples", sample_id, {"content": new_json, "version": version + 1, "updated_at": stamp})
+                reason = f"Traditional → Simplified ({config})"
+                _write_version(op, sample_id, old_json, version, new_json, who, reason, stamp)
                 report.changed += 1
             if progress:
                 progress(report.scanned)

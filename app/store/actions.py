@@ -92,6 +92,38 @@ def _record_first_revision(op: Operation, sample_id: int, content_json: str, ver
     )
 
 
+def _write_version(
+    op: Operation,
+    sample_id: int,
+    old_json: str,
+    version: int,
+    new_json: str,
+    author: str,
+    reason: str,
+    stamp: str,
+    *,
+    stamp_row: bool = True,
+) -> None:
+    """Make ``new_json`` the sample's next version: its revision (after the imported content's, on the first
+    change) and the sample row. ``stamp_row=False``: the caller sets the row's ``updated_at`` itself."""
+    _record_first_revision(op, sample_id, old_json, version)
+    op.insert(
+        "revisions",
+        {
+            "sample_id": sample_id,
+            "version": version + 1,
+            "content": new_json,
+            "author": author,
+            "reason": reason,
+            "created_at": stamp,
+        },
+    )
+    row = {"content": new_json, "version": version + 1}
+    if stamp_row:
+        row["updated_at"] = stamp
+    op.update("samples", sample_id, row)
+
+
 def edit_content(
     project: Project,
     sample_id: int,
@@ -117,19 +149,7 @@ def edit_content(
         old_json, version, _kind = _sample_row(op, sample_id)
         if orjson.loads(old_json) == orjson.loads(new_json):
             return op.changes
-        _record_first_revision(op, sample_id, old_json, version)
-        op.insert(
-            "revisions",
-            {
-                "sample_id": sample_id,
-                "version": version + 1,
-                "content": new_json,
-                "author": who,
-                "reason": reason,
-                "created_at": now_iso(),
-            },
-        )
-        op.update("samples", sample_id, {"content": new_json, "version": version + 1, "updated_at": now_iso()})
+        _write_version(op, sample_id, old_json, version, new_json, who, reason, now_iso())
     return op.changes
 
 
