@@ -50,19 +50,13 @@ def open_interactively(parent: QWidget | None, path: Path) -> Project | None:
 
 
 def _offer_read_only(parent: QWidget | None, path: Path, error: ProjectError) -> Project | None:
-    box = QMessageBox(
+    if not _ask(
+        parent,
         QMessageBox.Icon.Warning,
         QCoreApplication.translate("OpenFlow", "The project is in use"),
         str(error),
-        parent=parent,
-    )
-    read_only = box.addButton(
-        QCoreApplication.translate("OpenFlow", "Open read-only"), QMessageBox.ButtonRole.AcceptRole
-    )
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(read_only)
-    box.exec()
-    if box.clickedButton() is not read_only:
+        QCoreApplication.translate("OpenFlow", "Open read-only"),
+    ):
         return None
     try:
         return open_project_file(path, read_only=True)
@@ -82,7 +76,8 @@ def _offer_backup(parent: QWidget | None, path: Path, error: ProjectError) -> Pr
         return None
     latest = found[0]
     when = f"{latest.created.astimezone():%Y-%m-%d %H:%M:%S}"
-    box = QMessageBox(
+    if not _ask(
+        parent,
         QMessageBox.Icon.Critical,
         QCoreApplication.translate("OpenFlow", "The project is damaged"),
         str(error)
@@ -92,15 +87,8 @@ def _offer_backup(parent: QWidget | None, path: Path, error: ProjectError) -> Pr
         )
         .replace("{0}", when)
         .replace("{1}", latest.reason),
-        parent=parent,
-    )
-    restore = box.addButton(
-        QCoreApplication.translate("OpenFlow", "Restore the latest backup"), QMessageBox.ButtonRole.AcceptRole
-    )
-    box.addButton(QMessageBox.StandardButton.Cancel)
-    box.setDefaultButton(restore)
-    box.exec()
-    if box.clickedButton() is not restore:
+        QCoreApplication.translate("OpenFlow", "Restore the latest backup"),
+    ):
         return None
     try:
         aside = backup.restore_damaged(path, latest.path)
@@ -109,3 +97,13 @@ def _offer_backup(parent: QWidget | None, path: Path, error: ProjectError) -> Pr
     except (ProjectError, OSError) as again:
         QMessageBox.critical(parent, QCoreApplication.translate("OpenFlow", "Cannot restore the backup"), str(again))
         return None
+
+
+def _ask(parent: QWidget | None, icon: QMessageBox.Icon, title: str, text: str, accept: str) -> bool:
+    """Whether the user chose ``accept`` (the default button) over Cancel."""
+    box = QMessageBox(icon, title, text, parent=parent)
+    button = box.addButton(accept, QMessageBox.ButtonRole.AcceptRole)
+    box.addButton(QMessageBox.StandardButton.Cancel)
+    box.setDefaultButton(button)
+    box.exec()
+    return box.clickedButton() is button
