@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -47,8 +46,8 @@ from app.store import Changes, Project, ProjectError, query
 from widgets import first_run
 from widgets.dashboard import Dashboard
 from widgets.diff import diff_html
-from widgets.tasks import BackgroundTask, run_in_background
-from widgets.team import export_batches
+from widgets.tasks import BackgroundTask
+from widgets.team import export_in_background
 
 if TYPE_CHECKING:
     from widgets.main_window import MainWindow
@@ -363,19 +362,15 @@ class GatePanel(QDialog):
         """Write the sent-back batch as a work package for its annotator (in the background)."""
         if self.status is None:
             return None
-        if folder is None:
-            chosen = QFileDialog.getExistingDirectory(self, self.tr("Folder for the package"))
-            if not chosen:
-                return None
-            folder = Path(chosen)
-        self.package_button.setEnabled(False)
         batch_id = self.status.batch["id"]
-        self.package_task = run_in_background(
-            export_batches, self.project.path, self.project.author, [batch_id], folder
+        task = export_in_background(
+            self, self.project, [batch_id], folder, self.tr("Folder for the package"), self.package_button
         )
+        if task is None:
+            return None
+        self.package_task = task
         self.package_task.finished.connect(self._package_saved)
         self.package_task.failed.connect(lambda message: QMessageBox.warning(self, self.tr("Not saved"), message))
-        self.package_task.done.connect(lambda: self.package_button.setEnabled(True))
         return self.package_task
 
     def _package_saved(self, done: list) -> None:

@@ -71,6 +71,22 @@ def export_batches(
     return done
 
 
+def export_in_background(
+    parent: QWidget, project: Project, batch_ids: list[int], folder: Path | None, title: str, button: QPushButton
+) -> BackgroundTask | None:
+    """Write the batches as work packages into ``folder`` (asked for, with ``title``, when None) in the
+    background, ``button`` disabled meanwhile. None if no folder was chosen."""
+    if folder is None:
+        chosen = QFileDialog.getExistingDirectory(parent, title)
+        if not chosen:
+            return None
+        folder = Path(chosen)
+    button.setEnabled(False)
+    task = run_in_background(export_batches, project.path, project.author, batch_ids, folder)
+    task.done.connect(lambda: button.setEnabled(True))
+    return task
+
+
 def merge_files(
     project_path: Path,
     author: str,
@@ -210,17 +226,15 @@ class AssignDialog(QDialog):
         if not ids:
             self.show_message(self.tr("Select the batches to send first."), error=True)
             return None
-        if folder is None:
-            chosen = QFileDialog.getExistingDirectory(self, self.tr("Folder for the packages"))
-            if not chosen:
-                return None
-            folder = Path(chosen)
-        self.export_button.setEnabled(False)
+        task = export_in_background(
+            self, self.project, ids, folder, self.tr("Folder for the packages"), self.export_button
+        )
+        if task is None:
+            return None
         self.show_message(self.tr("Writing {n} packages…").format(n=len(ids)))
-        self.task = run_in_background(export_batches, self.project.path, self.project.author, ids, folder)
+        self.task = task
         self.task.finished.connect(self._exported)
         self.task.failed.connect(lambda message: self.show_message(message, error=True))
-        self.task.done.connect(lambda: self.export_button.setEnabled(True))
         return self.task
 
     def _exported(self, done: list[workpackage.ExportedPackage]) -> None:
