@@ -7,8 +7,8 @@ Three ways to read the JSON of an answer, on purpose — they differ in what the
 - :func:`json_value` (exam extraction, self-instruct, CCMC — long generated answers): an object or an
   array, fenced anywhere, wrapped in prose, or repaired by ``json_repair``; an answer cut off at
   ``max_tokens`` is refused.
-- :func:`json_object` (CQIA rewrite and judge, the Kun steps — short structured answers): an object
-  only, repaired only when asked; cut off is refused.
+- :func:`json_object` (CQIA rewrite and judge, the Kun steps, the chat translation — short structured
+  answers): an object only, repaired only when asked; cut off is refused.
 - :func:`repaired_json_object` (the OpenAI provider's ``parse_json``): an object, repaired even when
   cut off.
 """

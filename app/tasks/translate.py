@@ -17,7 +17,6 @@ The suggestion content is ``{"target": {"instruction", "input", "output"}}``.
 from __future__ import annotations
 
 import html
-import json
 import math
 import re
 from collections.abc import Mapping
@@ -25,7 +24,7 @@ from typing import Any
 
 from app.records import ALPACA_FIELDS
 from app.tasks import ChatCall, Style, Task, TranslationCall, Usage
-from app.tasks.chat_json import HAS_TIKTOKEN, chat_usage, count_tokens, json_chat, user_json
+from app.tasks.chat_json import HAS_TIKTOKEN, chat_usage, count_tokens, json_chat, json_object, user_json
 
 PROMPT_VERSION = "translate-zh/1"
 """Bump when the DeepL markup or the chat prompt changes: cached answers of the old one no longer apply."""
@@ -168,34 +167,11 @@ def build_llm_request(content: Mapping[str, Any], prompt: str) -> ChatCall:
     return json_chat(prompt, user_json(_source(content)), temperature=0.2)
 
 
-def _json_object(text: str) -> Any:
-    stripped = text.strip()
-    fenced = re.fullmatch(r"```[A-Za-z]*\s*\n?(.*?)\n?```", stripped, re.DOTALL)
-    if fenced:  # models like to wrap JSON in a ```json fence even in JSON mode
-        stripped = fenced.group(1).strip()
-    try:
-        return json.loads(stripped)
-    except json.JSONDecodeError:
-        start, end = stripped.find("{"), stripped.rfind("}")
-        if start == -1 or end <= start:
-            raise ValueError(f"the answer is not a JSON object: {text[:80]!r}") from None
-        try:
-            return json.loads(stripped[start : end + 1])
-        except json.JSONDecodeError as error:
-            raise ValueError(f"the answer is not valid JSON ({error}): {text[:80]!r}") from None
-
-
 def parse_llm(content: Mapping[str, Any], text: Any) -> dict[str, Any]:
     """The model's JSON answer as the suggestion; ValueError when a field is missing or not text,
     or a fenced code block of the source did not come back byte-identical."""
     fields = _source(content)
-    if not isinstance(text, str):
-        text = getattr(text, "output", text)
-        if not isinstance(text, str):
-            raise ValueError(f"expected the model's text, got {type(text).__name__}")
-    answer = _json_object(text)
-    if not isinstance(answer, dict):
-        raise ValueError(f"the answer is JSON but not an object: {text[:80]!r}")
+    answer = json_object(text, repair=False)
     missing = [field for field in ALPACA_FIELDS if field not in answer]
     if missing:
         raise ValueError(f"the answer has no {', '.join(map(repr, missing))}")
