@@ -37,9 +37,6 @@ def dump_content(content: Mapping[str, Any]) -> str:
     return orjson.dumps(content).decode()
 
 
-_dump = dump_content
-
-
 def _sample_row(op: Operation, sample_id: int) -> tuple[str, int, str]:
     row = op.conn.execute(
         "SELECT content, version, kind FROM samples WHERE id = ? AND deleted = 0", (sample_id,)
@@ -139,7 +136,7 @@ def edit_content(
     that time amends it instead of adding a version: typing a paragraph in bursts (the review pane
     saves as you type) is then one revision and one undo step, as in any editor.
     """
-    new_json = _dump(content)
+    new_json = dump_content(content)
     who = author or project.author
     if coalesce_seconds is not None:
         amended = _amend_last_edit(project, sample_id, new_json, who, coalesce_seconds)
@@ -351,7 +348,7 @@ def add_suggestion(
         cursor = project.db.conn.execute(
             "INSERT INTO suggestions(sample_id, task, content, engine, model, prompt_version, cost, job_id,"
             " created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (sample_id, task, _dump(content), engine, model, prompt_version, cost, job_id, now_iso()),
+            (sample_id, task, dump_content(content), engine, model, prompt_version, cost, job_id, now_iso()),
         )
     return int(cursor.lastrowid)
 
@@ -390,7 +387,7 @@ def add_generated_samples(
             (stamp, decided_by, suggestion_id),
         )
         for content in contents:
-            content_json = _dump(content)
+            content_json = dump_content(content)
             cursor = conn.execute(
                 "INSERT INTO samples(kind, subset, content, updated_at) VALUES (?, ?, ?, ?)",
                 (kind.value, subset, content_json, stamp),
@@ -525,7 +522,7 @@ def create_sample(
     with operation(project, "create_sample", N_("new {kind} sample").format(kind=kind.value)) as op:
         op.insert(
             "samples",
-            {"kind": kind.value, "subset": subset, "content": _dump(content), "updated_at": now_iso()},
+            {"kind": kind.value, "subset": subset, "content": dump_content(content), "updated_at": now_iso()},
         )
     return op.changes
 
@@ -551,7 +548,9 @@ def create_samples(
         for content in contents:
             if cancelled is not None and cancelled():
                 raise ProjectError(f"{name}: cancelled; no sample was added")
-            op.insert("samples", {"kind": kind.value, "subset": subset, "content": _dump(content), "updated_at": stamp})
+            op.insert(
+                "samples", {"kind": kind.value, "subset": subset, "content": dump_content(content), "updated_at": stamp}
+            )
             count += 1
             if progress is not None and count % 200 == 0:
                 progress(count)
