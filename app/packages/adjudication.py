@@ -16,7 +16,7 @@ import orjson
 from app.i18n import N_
 from app.packages.hunks import Side, merge_content
 from app.packages.workpackage import current_state, state_hash
-from app.store.actions import _write_version
+from app.store.actions import write_version
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 
@@ -128,7 +128,7 @@ def resolve_conflict(project: Project, conflict_id: int, state: Mapping[str, Any
         if changed:
             new_json = orjson.dumps(state["content"]).decode()
             reason = f"adjudicated between {authors}" + (f": {note}" if note else "")
-            _write_version(
+            write_version(
                 op, sample_id, content_json, version, new_json, project.author, reason, stamp, stamp_row=False
             )
         if op.update("samples", sample_id, {"label": label, "rating": rating, "status": status}) or changed:

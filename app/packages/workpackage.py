@@ -59,7 +59,7 @@ import app
 from app.i18n import N_
 from app.packages.assign import batch_sample_ids, find_batch
 from app.store import index
-from app.store.actions import _record_first_revision
+from app.store.actions import record_first_revision
 from app.store.ops import Changes, Operation, operation
 from app.store.project import Project, ProjectError, now_iso
 
@@ -627,7 +627,7 @@ def _apply(op: Operation, sample_id: int, state: dict[str, Any], history: list[d
     ).fetchone()
     changed = orjson.loads(content_json) != state["content"]
     if changed:
-        _record_first_revision(op, sample_id, content_json, version)
+        record_first_revision(op, sample_id, content_json, version)
         for revision in history:
             version += 1
             op.insert(

@@ -10,7 +10,7 @@ import orjson
 
 from app.i18n import N_
 from app.quality import script
-from app.store.actions import _write_version
+from app.store.actions import write_version
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 from app.store.query import SampleFilter, iter_content_batches
@@ -78,7 +78,7 @@ def to_simplified(
                 ).fetchone()
                 new_json = orjson.dumps(converted).decode()
                 reason = f"Traditional → Simplified ({config})"
-                _write_version(op, sample_id, old_json, version, new_json, who, reason, stamp)
+                write_version(op, sample_id, old_json, version, new_json, who, reason, stamp)
                 report.changed += 1
             if progress:
                 progress(report.scanned)

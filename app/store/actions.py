@@ -65,7 +65,7 @@ def _existing_ids(op: Operation, ids: Iterable[int]) -> list[int]:
     return wanted
 
 
-def _record_first_revision(op: Operation, sample_id: int, content_json: str, version: int) -> None:
+def record_first_revision(op: Operation, sample_id: int, content_json: str, version: int) -> None:
     """Write the imported content as a revision before the first change, so it can be reverted to."""
     has_any = op.conn.execute("SELECT 1 FROM revisions WHERE sample_id = ? LIMIT 1", (sample_id,)).fetchone()
     if has_any:
@@ -89,7 +89,7 @@ def _record_first_revision(op: Operation, sample_id: int, content_json: str, ver
     )
 
 
-def _write_version(
+def write_version(
     op: Operation,
     sample_id: int,
     old_json: str,
@@ -103,7 +103,7 @@ def _write_version(
 ) -> None:
     """Make ``new_json`` the sample's next version: its revision (after the imported content's, on the first
     change) and the sample row. ``stamp_row=False``: the caller sets the row's ``updated_at`` itself."""
-    _record_first_revision(op, sample_id, old_json, version)
+    record_first_revision(op, sample_id, old_json, version)
     op.insert(
         "revisions",
         {
@@ -146,7 +146,7 @@ def edit_content(
         old_json, version, _kind = _sample_row(op, sample_id)
         if orjson.loads(old_json) == orjson.loads(new_json):
             return op.changes
-        _write_version(op, sample_id, old_json, version, new_json, who, reason, now_iso())
+        write_version(op, sample_id, old_json, version, new_json, who, reason, now_iso())
     return op.changes
 
 
