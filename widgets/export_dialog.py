@@ -300,9 +300,6 @@ class ExportDialog(QDialog):
 
     # --- exporting ----------------------------------------------------------------------------
 
-    def is_exporting(self) -> bool:
-        return self._task is not None
-
     def start_export(self) -> None:
         text = self.path_edit.text().strip()
         if not text:

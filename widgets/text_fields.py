@@ -311,9 +311,6 @@ class TextField(QWidget):
     def text(self) -> str:
         return self.editor.toPlainText()
 
-    def set_read_only(self, read_only: bool) -> None:
-        self.editor.setReadOnly(read_only)
-
 
 def put_value(content: dict[str, Any], key: str, value: Any) -> None:
     """Write a field back into content; a key the content never had is added only once it has text."""
