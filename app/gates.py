@@ -276,22 +276,61 @@ def stage_samples(project: Project, batch: Mapping[str, Any], stage: int, settin
     return draw_sample(annotated, settings.stage2_sample_size, stage2_seed(settings, batch))
 
 
+def _ids_param(sample_ids: Iterable[int]) -> tuple[str]:
+    """``sample_ids`` as the one parameter of ``IN (SELECT value FROM json_each(?))``: any number of ids."""
+    return (orjson.dumps(list(sample_ids)).decode(),)
+
+
 def routing_info(project: Project, sample_ids: Sequence[int]) -> list[RoutingInfo]:
-    """Label, the annotator's time and the post-edit distance of each sample."""
+    """Label, the annotator's time and the post-edit distance of each sample (three queries in all,
+    not three per sample: the gate panel and the dashboard ask this for a whole batch)."""
+    ids = _ids_param(sample_ids)
+    samples = {
+        sample_id: (label, content_json)
+        for sample_id, label, content_json in project.db.execute(
+            "SELECT id, label, content FROM samples WHERE id IN (SELECT value FROM json_each(?))", ids
+        )
+    }
+    # Ordered by id: each sample keeps its latest annotation's time.
+    seconds = dict(
+        project.db.execute(
+            "SELECT sample_id, seconds FROM reviews WHERE sample_id IN (SELECT value FROM json_each(?))"
+            " AND stage = 'annotate' AND seconds IS NOT NULL ORDER BY id",
+            ids,
+        ).fetchall()
+    )
+    drafts = latest_drafts(project, sample_ids)
     infos = []
     for sample_id in sample_ids:
-        label, content_json = project.db.execute(
-            "SELECT label, content FROM samples WHERE id = ?", (sample_id,)
-        ).fetchone()
-        seconds = project.db.execute(
-            "SELECT seconds FROM reviews WHERE sample_id = ? AND stage = 'annotate' AND seconds IS NOT NULL"
-            " ORDER BY id DESC LIMIT 1",
-            (sample_id,),
-        ).fetchone()
-        infos.append(
-            RoutingInfo(sample_id, label, seconds[0] if seconds else None, draft_edit(project, sample_id, content_json))
-        )
+        label, content_json = samples[sample_id]
+        draft = drafts.get(sample_id)
+        edit = None if draft is None else post_edit_distance(*draft_texts(draft, content_json))
+        infos.append(RoutingInfo(sample_id, label, seconds.get(sample_id), edit))
     return infos
+
+
+def latest_drafts(project: Project, sample_ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    """Each sample's latest machine draft not dismissed, in one query (a sample without one is left
+    out). A judge's score is no draft of the text."""
+    drafts: dict[int, dict[str, Any]] = {}
+    for sample_id, draft_json in project.db.execute(
+        "SELECT sample_id, content FROM suggestions WHERE sample_id IN (SELECT value FROM json_each(?))"
+        " AND state != 'dismissed' ORDER BY sample_id, id DESC",
+        _ids_param(sample_ids),
+    ):
+        if sample_id in drafts:  # an older draft of a sample already found
+            continue
+        draft = orjson.loads(draft_json)
+        if isinstance(draft, dict) and JUDGEMENT_KEY not in draft:
+            drafts[sample_id] = draft
+    return drafts
+
+
+def draft_texts(draft: dict[str, Any], content_json: str) -> tuple[str, str]:
+    """The text of a machine draft, and the text of the same fields of the sample's content now."""
+    content = orjson.loads(content_json)
+    final = {key: content.get(key) for key in draft} if isinstance(content, dict) else content
+    return "\n".join(iter_text(draft)), "\n".join(iter_text(final))
 
 
 def draft_edit(project: Project, sample_id: int, content_json: str | None = None) -> Fraction | None:
@@ -303,18 +342,12 @@ def draft_edit(project: Project, sample_id: int, content_json: str | None = None
 def draft_and_final(project: Project, sample_id: int, content_json: str | None = None) -> tuple[str, str] | None:
     """The text of the sample's latest machine draft not dismissed, and the text of the same fields now
     (None: no draft). A judge's score is no draft of the text."""
+    draft = latest_drafts(project, (sample_id,)).get(sample_id)
+    if draft is None:
+        return None
     if content_json is None:
         content_json = project.db.execute("SELECT content FROM samples WHERE id = ?", (sample_id,)).fetchone()[0]
-    for (draft_json,) in project.db.execute(
-        "SELECT content FROM suggestions WHERE sample_id = ? AND state != 'dismissed' ORDER BY id DESC", (sample_id,)
-    ):
-        draft = orjson.loads(draft_json)
-        if not isinstance(draft, dict) or JUDGEMENT_KEY in draft:
-            continue
-        content = orjson.loads(content_json)
-        final = {key: content.get(key) for key in draft} if isinstance(content, dict) else content
-        return "\n".join(iter_text(draft)), "\n".join(iter_text(final))
-    return None
+    return draft_texts(draft, content_json)
 
 
 @dataclass

@@ -14,8 +14,8 @@ from fractions import Fraction
 from typing import Any
 
 from app import agreement
-from app.agreement import AgreementSummary, Throughput
-from app.gates import draft_edit, gate_results
+from app.agreement import AgreementSummary, Throughput, post_edit_distance
+from app.gates import draft_texts, gate_results, latest_drafts
 from app.store.project import Project
 
 
@@ -64,12 +64,13 @@ def agreement_report(project: Project, *, cancelled: Callable[[], bool] | None =
         " AND EXISTS (SELECT 1 FROM suggestions g WHERE g.sample_id = s.id)"
         " AND EXISTS (SELECT 1 FROM reviews r WHERE r.sample_id = s.id AND r.stage = 'annotate')"
     ).fetchall()
+    drafts = latest_drafts(project, (row[0] for row in rows))  # one query, not one a sample
     for sample_id, content_json, reviewer in rows:
         if cancelled is not None and cancelled():
             break
-        distance = draft_edit(project, sample_id, content_json)
-        if distance is not None:
-            edits[reviewer].append(distance)
+        draft = drafts.get(sample_id)
+        if draft is not None:
+            edits[reviewer].append(post_edit_distance(*draft_texts(draft, content_json)))
     return AgreementReport(labels, ratings, agreement.throughput(decisions), dict(edits))
 
 
