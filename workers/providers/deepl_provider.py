@@ -22,6 +22,7 @@ import deepl.http_client
 import requests
 import requests.adapters
 
+from app.tasks.chat_json import cut
 from workers.providers.base import (
     AuthenticationFailed,
     BadResponse,
@@ -314,14 +315,10 @@ def check_ignored_unchanged(source: str, translated: str, ignore_tags: tuple[str
         if old != new:
             raise BadResponse(
                 f"Text {index + 1}: protected element {number} changed in translation: "
-                f"{_cut(old)!r} became {_cut(new)!r}."
+                f"{cut(old, fold=False)!r} became {cut(new, fold=False)!r}."
             )
     if len(before) != len(after):
         raise BadResponse(
             f"Text {index + 1}: {len(before)} protected elements ({', '.join(ignore_tags)}) were sent, "
             f"{len(after)} came back."
         )
-
-
-def _cut(text: str, limit: int = 80) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
