@@ -28,9 +28,8 @@ import orjson
 from app.i18n import _
 from app.store import index
 from app.store.project import Project, ProjectError, now_iso
-from app.store.schema import QA_GATE_TABLES, WORK_PACKAGE_TABLES
 
-# Tables an operation may touch, and whether a row change there needs the text index updated.
+# Tables an operation may touch (and undo replays).
 _TABLES = {
     "samples",
     "revisions",
@@ -39,8 +38,17 @@ _TABLES = {
     "sample_flags",
     "quality_ignores",
     "sources",
-    *WORK_PACKAGE_TABLES,
-    *QA_GATE_TABLES,
+    # 0006_work_packages
+    "batches",
+    "batch_samples",
+    "package_merges",
+    "package_changes",
+    "conflicts",
+    "conflict_versions",
+    # 0009_qa_gates
+    "qa_settings",
+    "gate_checks",
+    "gate_results",
 }
 # Tables keyed by (sample_id, flag): a row's "id" in a step is that pair.
 _PAIR_KEYED = {"sample_flags", "quality_ignores"}

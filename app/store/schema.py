@@ -24,17 +24,6 @@ JOB_ITEM_STATES = ("pending", "running", "done", "failed", "skipped")
 KINDS = ("instruction", "translation", "chat", "exam", "code")
 # A batch's way through work packages and the QA gates.
 BATCH_STATES = ("assigned", "exported", "returned", "merged", "inspecting", "passed", "failed")
-# Tables of 0006_work_packages that named operations change (and undo replays).
-WORK_PACKAGE_TABLES = (
-    "batches",
-    "batch_samples",
-    "package_merges",
-    "package_changes",
-    "conflicts",
-    "conflict_versions",
-)
-# Tables of 0009_qa_gates that named operations change.
-QA_GATE_TABLES = ("qa_settings", "gate_checks", "gate_results")
 
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
