@@ -396,7 +396,6 @@ def stored_plain(db: Database) -> None:
     )
 
 
-
 @migrations(name="0009_qa_gates")
 def qa_gates(db: Database) -> None:
     # The two QA gates (app.gates). A batch goes through stage 1 (an inspector checks every annotated
@@ -458,6 +457,7 @@ def qa_gates(db: Database) -> None:
         CREATE INDEX gate_results_by_batch ON gate_results(batch_id);
         """
     )
+
 
 def known_migration_names() -> list[str]:
     return [migration.name for migration in migrations._migrations]
