@@ -9,6 +9,7 @@ never runs SQL and never calls ``app.store.actions`` itself: it reads what it ne
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,11 +43,22 @@ class ReviewPane(QWidget):
     content_edited = Signal(dict)
     """The person changed the text: the whole new content (same shape as ``Sample.content``)."""
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._content: dict[str, Any] = {}
+        """The content shown, as the store gave it: ``content()`` writes the edited fields into a copy."""
+
     def show_sample(self, sample: Sample, context: PaneContext) -> None:
+        """Subclasses call this first: it keeps a copy of the content for ``content()`` to edit."""
         self.setEnabled(True)
+        self._content = copy.deepcopy(sample.content)
 
     def content(self) -> dict[str, Any]:
         return {}
+
+    def _on_edited(self, _text: str = "") -> None:
+        """A field changed: emit the whole content (connected to each field's ``edited``)."""
+        self.content_edited.emit(self.content())
 
     def focus_first_field(self) -> None:
         """Put the cursor in the first editable field (the window's Enter/E key does this)."""

@@ -57,7 +57,6 @@ class ChatPane(ReviewPane):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._content: dict[str, Any] = {}
         self.turns: list[ChatTurn] = []
         self._holders: list[QWidget] = []
         # Where each turn's text goes: ("messages", index) or ("system", None).
@@ -107,7 +106,6 @@ class ChatPane(ReviewPane):
 
     def show_sample(self, sample: Sample, context: PaneContext) -> None:
         super().show_sample(sample, context)
-        self._content = copy.deepcopy(sample.content)
         content = self._content
         for holder in self._holders:
             self.conversation.column.removeWidget(holder)
@@ -167,9 +165,6 @@ class ChatPane(ReviewPane):
         self._holders.append(holder)
         self.turns.append(turn)
         self._targets.append(target)
-
-    def _on_edited(self, _text: str = "") -> None:
-        self.content_edited.emit(self.content())
 
 
 def _role(message: Any) -> str:

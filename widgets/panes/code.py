@@ -22,7 +22,6 @@ class CodePane(ReviewPane):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._content: dict[str, Any] = {}
         self.language_label = QLabel()
         self.fields: dict[str, TextField] = {
             "instruction": TextField(self.tr("Instruction"), code=True, min_lines=1),
@@ -44,7 +43,6 @@ class CodePane(ReviewPane):
 
     def show_sample(self, sample: Sample, context: PaneContext) -> None:
         super().show_sample(sample, context)
-        self._content = copy.deepcopy(sample.content)
         language = as_text(self._content.get("language", ""))
         for key, field in self.fields.items():
             # The language first, so setting the text highlights it once, with the right lexer.
@@ -73,6 +71,3 @@ class CodePane(ReviewPane):
         else:
             text = self.tr("No code block found")
         self.language_label.setText(text)
-
-    def _on_edited(self, _text: str = "") -> None:
-        self.content_edited.emit(self.content())

@@ -22,7 +22,6 @@ class ExamPane(ReviewPane):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._content: dict[str, Any] = {}
         self._subject_shown = ""
 
         self.subject = QComboBox()
@@ -68,7 +67,6 @@ class ExamPane(ReviewPane):
 
     def show_sample(self, sample: Sample, context: PaneContext) -> None:
         super().show_sample(sample, context)
-        self._content = copy.deepcopy(sample.content)
         for key, field in self.fields.items():
             field.set_value(self._content.get(key, ""))
         self.subject.blockSignals(True)
@@ -96,6 +94,3 @@ class ExamPane(ReviewPane):
 
     def _on_subject_changed(self, _text: str) -> None:
         self._on_edited()
-
-    def _on_edited(self, _text: str = "") -> None:
-        self.content_edited.emit(self.content())

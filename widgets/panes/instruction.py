@@ -25,7 +25,6 @@ class InstructionPane(ReviewPane):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._content: dict[str, Any] = {}
         self._history: list[tuple[TextField, TextField]] = []
 
         self.form = ScrollForm(self)
@@ -100,7 +99,6 @@ class InstructionPane(ReviewPane):
 
     def show_sample(self, sample: Sample, context: PaneContext) -> None:
         super().show_sample(sample, context)
-        self._content = copy.deepcopy(sample.content)
         content = self._content
         self.system.setVisible("system" in content)
         self.system.set_value(content.get("system", ""))
@@ -173,9 +171,6 @@ class InstructionPane(ReviewPane):
         self.output_view.setVisible(rendered)
         self.output.setVisible(not rendered)
         self.render_button.setText(self.tr("Raw") if rendered else self.tr("Rendered"))
-
-    def _on_edited(self, _text: str = "") -> None:
-        self.content_edited.emit(self.content())
 
 
 def _pair(value: Any) -> list[Any]:

@@ -60,7 +60,6 @@ class TranslationPane(ReviewPane):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._content: dict[str, Any] = {}
         self._drafts: list[dict[str, Any]] = []
 
         self.source: dict[str, GrowingTextEdit] = {}
@@ -146,7 +145,6 @@ class TranslationPane(ReviewPane):
 
     def show_sample(self, sample: Sample, context: PaneContext) -> None:
         super().show_sample(sample, context)
-        self._content = copy.deepcopy(sample.content)
         source = self._content.get("source") if isinstance(self._content.get("source"), dict) else {}
         target = self._content.get("target") if isinstance(self._content.get("target"), dict) else {}
         for field in ALPACA_FIELDS:
@@ -247,6 +245,3 @@ class TranslationPane(ReviewPane):
     def _on_target_edited(self, field: str, _text: str) -> None:
         self._update_diff(field)
         self._on_edited()
-
-    def _on_edited(self, _text: str = "") -> None:
-        self.content_edited.emit(self.content())
