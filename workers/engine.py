@@ -1137,7 +1137,7 @@ class JobEngine:
             out.append(result)
         spent_characters = billed_total
         spent_cost = run.pricing.cost(billed_total, 0)
-        self._writer.call(lambda pr: _cache_put_many(pr, run, entries, spent_characters, spent_cost))
+        self._writer.call(lambda pr: _cache_put_many(pr, run, entries, spent_characters, 0, spent_cost))
         run.spending.add(spent_characters, 0, spent_cost)
         for p, reason in failures:
             self._fail(run, p.item, reason)
@@ -1351,16 +1351,11 @@ def _pending_items(project: Project, job_id: int, after: int, task: Task | None 
 
 def _mark_running(project: Project, item_id: int, key: str) -> None:
     """Record an attempt BEFORE it is sent: the ledger always shows what may have been paid for."""
-    with project.db.atomic():
-        project.db.execute(
-            "UPDATE job_items SET state = 'running', attempts = attempts + 1, request_key = ?, updated_at = ?"
-            " WHERE id = ?",
-            (key, now_iso(), item_id),
-        )
+    _mark_running_many(project, [(item_id, key)])
 
 
 def _mark_running_many(project: Project, marks: list[tuple[int, str]]) -> None:
-    """:func:`_mark_running` for every item of a batched request, in one transaction."""
+    """:func:`_mark_running` for every item of a batched request (``(item id, key)``), in one transaction."""
     stamp = now_iso()
     with project.db.atomic():
         project.db.conn.executemany(
@@ -1380,11 +1375,7 @@ def _back_to_pending_many(project: Project, item_ids: list[int]) -> None:
 
 
 def _back_to_pending(project: Project, item_id: int) -> None:
-    with project.db.atomic():
-        project.db.execute(
-            "UPDATE job_items SET state = 'pending', updated_at = ? WHERE id = ? AND state IN ('pending', 'running')",
-            (now_iso(), item_id),
-        )
+    _back_to_pending_many(project, [item_id])
 
 
 def _fail_item(project: Project, item_id: int, reason: str) -> int:
@@ -1428,10 +1419,12 @@ def _cache_put_many(
     run: _Run,
     entries: list[tuple[str, ProviderResult, int, int, float]],
     spent_characters: int,
+    spent_tokens: int,
     spent_cost: float,
 ) -> None:
-    """Step 4 for a batched request: every usable answer under its item's key, and what the whole
-    request cost (failed texts are billed too) to the job, in one transaction."""
+    """Step 4: every usable answer under its item's key (``(key, result, characters, tokens, cost)``),
+    and what the whole request cost (for a batched one, failed texts are billed too) to the job, in
+    one transaction."""
     stamp = now_iso()
     with project.db.atomic():
         project.db.conn.executemany(
@@ -1443,8 +1436,9 @@ def _cache_put_many(
             ],
         )
         project.db.execute(
-            "UPDATE jobs SET spent_characters = spent_characters + ?, spent_cost = spent_cost + ? WHERE id = ?",
-            (spent_characters, spent_cost, run.job_id),
+            "UPDATE jobs SET spent_characters = spent_characters + ?, spent_tokens = spent_tokens + ?,"
+            " spent_cost = spent_cost + ? WHERE id = ?",
+            (spent_characters, spent_tokens, spent_cost, run.job_id),
         )
 
 
@@ -1457,17 +1451,7 @@ def _cache_put(
     project: Project, run: _Run, key: str, result: ProviderResult, characters: int, tokens: int, cost: float
 ) -> None:
     """Step 4: the answer to disk, and what it cost to the job, in one transaction."""
-    with project.db.atomic():
-        project.db.execute(
-            "INSERT OR REPLACE INTO cache(key, provider, model, response, characters, tokens, cost, created_at)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            (key, run.provider.name, run.provider.model, _result_json(result), characters, tokens, cost, now_iso()),
-        )
-        project.db.execute(
-            "UPDATE jobs SET spent_characters = spent_characters + ?, spent_tokens = spent_tokens + ?,"
-            " spent_cost = spent_cost + ? WHERE id = ?",
-            (characters, tokens, cost, run.job_id),
-        )
+    _cache_put_many(project, run, [(key, result, characters, tokens, cost)], characters, tokens, cost)
 
 
 def _finish_item(
