@@ -191,15 +191,10 @@ class Project:
         except sqlite3.DatabaseError as error:
             raise _damaged(path, error) from error
         known = schema.known_migration_names()
-        newer = [name for name in applied if name not in set(known)]
+        newer = [name for name in applied if name not in known]
         if newer:
             db.close()
-            raise NewerProjectError(
-                _(
-                    "{path}: written by a newer version of Winnow (it has changes {changes} that "
-                    "winnow {version} does not know); update Winnow to open it"
-                ).format(path=path, changes=", ".join(newer), version=app.__version__)
-            )
+            raise _newer(path, newer)
         if not applied or [name for name in known if name not in set(applied)]:
             db.close()
             raise ProjectError(
@@ -218,12 +213,7 @@ class Project:
             raise _damaged(path, error) from error
         if newer:
             db.close()
-            raise NewerProjectError(
-                _(
-                    "{path}: written by a newer version of Winnow (it has changes {changes} that "
-                    "winnow {version} does not know); update Winnow to open it"
-                ).format(path=path, changes=", ".join(newer), version=app.__version__)
-            )
+            raise _newer(path, newer)
         if db.table_names() and "project" not in db.table_names() and not schema.migrations.applied(db):
             db.close()
             raise ProjectError(_("{path}: an SQLite file, but not a Winnow project").format(path=path))
@@ -288,6 +278,15 @@ def _has_sqlite_header(path: Path) -> bool:
             return handle.read(16) == b"SQLite format 3\x00"
     except OSError:
         return False
+
+
+def _newer(path: Path, newer: list[str]) -> NewerProjectError:
+    return NewerProjectError(
+        _(
+            "{path}: written by a newer version of Winnow (it has changes {changes} that "
+            "winnow {version} does not know); update Winnow to open it"
+        ).format(path=path, changes=", ".join(newer), version=app.__version__)
+    )
 
 
 def _damaged(path: Path, error: sqlite3.DatabaseError) -> ProjectError:
