@@ -11,6 +11,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # Every change a test makes is recorded under this name, whoever runs the tests.
 os.environ["WINNOW_USER"] = "tester"
 
+# The fake servers' fixtures (deepl_server, openai_server) for every test that asks for one.
+pytest_plugins = ("tests.servers",)
+
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "samples"
 

@@ -24,15 +24,8 @@ TIMEOUT = 0.5
 
 
 @pytest.fixture
-def server() -> Iterator[FakeDeepL]:
-    with FakeDeepL() as running:
-        yield running
-    assert not running.errors
-
-
-@pytest.fixture
-def provider(server: FakeDeepL) -> Iterator[DeepLProvider]:
-    opened = DeepLProvider(server.key, server_url=server.url, timeout=TIMEOUT)
+def provider(deepl_server: FakeDeepL) -> Iterator[DeepLProvider]:
+    opened = DeepLProvider(deepl_server.key, server_url=deepl_server.url, timeout=TIMEOUT)
     yield opened
     opened.close()
 
@@ -41,24 +34,26 @@ def _request(*texts: str, **options) -> TranslationRequest:
     return TranslationRequest(texts=texts, **options)
 
 
-def test_translates_to_chinese_and_counts_billed_characters(provider: DeepLProvider, server: FakeDeepL):
+def test_translates_to_chinese_and_counts_billed_characters(provider: DeepLProvider, deepl_server: FakeDeepL):
     texts = ("Hello world", "Write a function that returns the sum of two numbers")
     result = provider.execute(_request(*texts))
     assert result.output == ("[ZH]你好 世界", "[ZH]写 一个 函数 that 返回 这 总和 的 两个 数字")
     assert result.characters == sum(len(t) for t in texts)
     assert result.raw["detected_source_lang"] == ["EN"]
-    assert provider.usage() == (sum(len(t) for t in texts), server.character_limit)
+    assert provider.usage() == (sum(len(t) for t in texts), deepl_server.character_limit)
 
-    sent = server.requests_to("/v2/translate")[0].body
+    sent = deepl_server.requests_to("/v2/translate")[0].body
     assert sent["text"] == list(texts)
     assert (sent["source_lang"], sent["target_lang"]) == ("EN", "ZH-HANS")
     assert sent["tag_handling"] == "xml" and sent["ignore_tags"] == ["code", "x"]
     assert sent["outline_detection"] is False and sent["split_sentences"] == "nonewlines"
 
 
-def test_is_a_provider_named_deepl_with_its_settings_in_the_cache_identity(server: FakeDeepL):
-    free = DeepLProvider("abc:fx", server_url=server.url, formality="prefer_more", glossary_id="g1", timeout=TIMEOUT)
-    pro = DeepLProvider("abc", server_url=server.url, target_lang="ZH-HANT", timeout=TIMEOUT)
+def test_is_a_provider_named_deepl_with_its_settings_in_the_cache_identity(deepl_server: FakeDeepL):
+    free = DeepLProvider(
+        "abc:fx", server_url=deepl_server.url, formality="prefer_more", glossary_id="g1", timeout=TIMEOUT
+    )
+    pro = DeepLProvider("abc", server_url=deepl_server.url, target_lang="ZH-HANT", timeout=TIMEOUT)
     try:
         as_provider: Provider = free  # what the engine holds (Provider is not runtime_checkable)
         assert all(callable(getattr(as_provider, m)) for m in ("cache_identity", "execute", "close"))
@@ -80,8 +75,8 @@ def test_code_and_placeholders_come_back_byte_identical(provider: DeepLProvider)
     assert translated.startswith("[ZH]解释")
 
 
-def test_altered_code_is_a_bad_response_naming_what_changed(provider: DeepLProvider, server: FakeDeepL):
-    server.inject(AlterIgnored())
+def test_altered_code_is_a_bad_response_naming_what_changed(provider: DeepLProvider, deepl_server: FakeDeepL):
+    deepl_server.inject(AlterIgnored())
     with pytest.raises(BadResponse, match=r"Text 2: protected element 1 changed.*print\(hello\)"):
         provider.execute(_request("Hello", "Use <code>print(hello)</code>"))
 
@@ -97,31 +92,33 @@ def test_check_ignored_unchanged_catches_lost_reordered_and_nested_elements():
     assert ignored_elements(nested, ("code",)) == [nested]
 
 
-def test_empty_texts_are_kept_and_never_sent(provider: DeepLProvider, server: FakeDeepL):
+def test_empty_texts_are_kept_and_never_sent(provider: DeepLProvider, deepl_server: FakeDeepL):
     result = provider.execute(_request("Hello", "", "  "))
     assert result.output == ("[ZH]你好", "", "  ")
-    assert server.requests_to("/v2/translate")[0].body["text"] == ["Hello"]
+    assert deepl_server.requests_to("/v2/translate")[0].body["text"] == ["Hello"]
     assert provider.execute(_request("", "")).output == ("", "")
-    assert len(server.requests_to("/v2/translate")) == 1
+    assert len(deepl_server.requests_to("/v2/translate")) == 1
 
 
-def test_request_settings_override_the_providers_defaults(server: FakeDeepL):
-    provider = DeepLProvider(server.key, server_url=server.url, target_lang="ZH-HANT", timeout=TIMEOUT)
+def test_request_settings_override_the_providers_defaults(deepl_server: FakeDeepL):
+    provider = DeepLProvider(deepl_server.key, server_url=deepl_server.url, target_lang="ZH-HANT", timeout=TIMEOUT)
     try:
         provider.execute(_request("Hello"))
         provider.execute(_request("Hello", target_lang="DE"))
     finally:
         provider.close()
-    assert [r.body["target_lang"] for r in server.requests_to("/v2/translate")] == ["ZH-HANT", "DE"]
+    assert [r.body["target_lang"] for r in deepl_server.requests_to("/v2/translate")] == ["ZH-HANT", "DE"]
 
 
-def test_glossary_from_the_provider_is_applied(server: FakeDeepL):
+def test_glossary_from_the_provider_is_applied(deepl_server: FakeDeepL):
     import deepl
 
-    translator = deepl.Translator(server.key, server_url=server.url, send_platform_info=False)
+    translator = deepl.Translator(deepl_server.key, server_url=deepl_server.url, send_platform_info=False)
     glossary = translator.create_glossary("terms", "EN", "ZH", {"world": "天下"})
     translator.close()
-    provider = DeepLProvider(server.key, server_url=server.url, glossary_id=glossary.glossary_id, timeout=TIMEOUT)
+    provider = DeepLProvider(
+        deepl_server.key, server_url=deepl_server.url, glossary_id=glossary.glossary_id, timeout=TIMEOUT
+    )
     try:
         assert provider.execute(_request("Hello world")).output == ("[ZH]你好 天下",)
     finally:
@@ -149,35 +146,35 @@ def test_glossary_from_the_provider_is_applied(server: FakeDeepL):
     ],
     ids=lambda value: repr(value) if not isinstance(value, type) else value.__name__,
 )
-def test_faults_map_to_provider_errors_without_retries(provider, server, fault, error):
-    server.inject(fault)
+def test_faults_map_to_provider_errors_without_retries(provider, deepl_server, fault, error):
+    deepl_server.inject(fault)
     with pytest.raises(error):
         provider.execute(_request("Hello"))
-    assert len(server.requests) == 1  # the library did not retry: the engine decides
+    assert len(deepl_server.requests) == 1  # the library did not retry: the engine decides
     assert provider.execute(_request("Hello")).output == ("[ZH]你好",)  # and the next call is fine
 
 
-def test_rate_limit_carries_retry_after(provider: DeepLProvider, server: FakeDeepL):
-    server.inject(RateLimit(retry_after=7))
+def test_rate_limit_carries_retry_after(provider: DeepLProvider, deepl_server: FakeDeepL):
+    deepl_server.inject(RateLimit(retry_after=7))
     with pytest.raises(RateLimited) as limited:
         provider.execute(_request("Hello"))
     assert limited.value.retry_after == 7.0
-    server.inject(RateLimit(retry_after=None))
+    deepl_server.inject(RateLimit(retry_after=None))
     with pytest.raises(RateLimited) as without:
         provider.execute(_request("Hello"))
     assert without.value.retry_after is None
 
 
-def test_the_timeout_is_the_providers(provider: DeepLProvider, server: FakeDeepL):
-    server.inject(Hang())
+def test_the_timeout_is_the_providers(provider: DeepLProvider, deepl_server: FakeDeepL):
+    deepl_server.inject(Hang())
     started = time.monotonic()
     with pytest.raises(TransientError):
         provider.execute(_request("Hello"))
     assert TIMEOUT <= time.monotonic() - started < TIMEOUT + 3  # slack for a busy CI machine
 
 
-def test_latency_within_the_timeout_is_fine(provider: DeepLProvider, server: FakeDeepL):
-    server.inject(Latency(0.2))
+def test_latency_within_the_timeout_is_fine(provider: DeepLProvider, deepl_server: FakeDeepL):
+    deepl_server.inject(Latency(0.2))
     assert provider.execute(_request("Hello")).output == ("[ZH]你好",)
 
 
@@ -201,10 +198,10 @@ def test_wrong_key_quota_by_usage_and_refused_formality():
             right.close()
 
 
-def test_too_many_texts_are_refused_before_sending(provider: DeepLProvider, server: FakeDeepL):
+def test_too_many_texts_are_refused_before_sending(provider: DeepLProvider, deepl_server: FakeDeepL):
     with pytest.raises(RequestRejected, match="at most 50"):
         provider.execute(_request(*["Hello"] * 51))
-    assert server.requests == []
+    assert deepl_server.requests == []
 
 
 def test_an_empty_key_fails_as_authentication():
@@ -212,11 +209,11 @@ def test_an_empty_key_fails_as_authentication():
         DeepLProvider("", server_url="http://127.0.0.1:9")
 
 
-def test_the_key_never_reaches_the_recorded_requests(provider: DeepLProvider, server: FakeDeepL):
+def test_the_key_never_reaches_the_recorded_requests(provider: DeepLProvider, deepl_server: FakeDeepL):
     provider.execute(_request("Hello"))
     provider.usage()
-    server.inject(Status(500))
+    deepl_server.inject(Status(500))
     with pytest.raises(TransientError) as failed:
         provider.execute(_request("Hello"))
-    assert server.key not in server.recorded_json()
-    assert server.key not in str(failed.value)
+    assert deepl_server.key not in deepl_server.recorded_json()
+    assert deepl_server.key not in str(failed.value)

@@ -121,10 +121,8 @@ def summary(path: Path, job_id: int):
 
 
 @pytest.fixture
-def deepl():
-    with FakeDeepL() as server:
-        yield server
-    assert not server.errors
+def deepl(deepl_server: FakeDeepL) -> FakeDeepL:
+    return deepl_server
 
 
 # --------------------------------------------------------------------------------------------------

@@ -30,20 +30,6 @@ from tests.servers.faults import FaultPlan
 
 
 @pytest.fixture
-def deepl_server() -> Iterator[FakeDeepL]:
-    with FakeDeepL() as server:
-        yield server
-    assert not server.errors
-
-
-@pytest.fixture
-def openai_server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as server:
-        yield server
-    assert not server.errors
-
-
-@pytest.fixture
 def translator(deepl_server: FakeDeepL) -> Iterator[deepl.Translator]:
     client = deepl.Translator(deepl_server.key, server_url=deepl_server.url, send_platform_info=False)
     yield client

@@ -37,10 +37,9 @@ pytestmark = pytest.mark.usefixtures("file_keyring")
 
 
 @pytest.fixture
-def deepl() -> Iterator[FakeDeepL]:
-    with FakeDeepL(key=KEY) as server:
-        yield server
-    assert not server.errors, "\n".join(server.errors)
+def deepl(deepl_server: FakeDeepL) -> FakeDeepL:
+    deepl_server.key = KEY  # the fake accepts only this key
+    return deepl_server
 
 
 @pytest.fixture

@@ -25,11 +25,9 @@ pytestmark = pytest.mark.usefixtures("file_keyring")
 
 
 @pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as fake:
-        fake.responder = kun_responder
-        yield fake
-    assert not fake.errors, "\n".join(fake.errors)
+def server(openai_server: FakeOpenAI) -> FakeOpenAI:
+    openai_server.responder = kun_responder
+    return openai_server
 
 
 def _spec(server: FakeOpenAI, ids: list[int]) -> JobSpec:

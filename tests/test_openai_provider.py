@@ -25,16 +25,9 @@ TIMEOUT = 0.5
 
 
 @pytest.fixture
-def server() -> Iterator[FakeOpenAI]:
-    with FakeOpenAI() as running:
-        yield running
-    assert not running.errors
-
-
-@pytest.fixture
-def provider(server: FakeOpenAI) -> Iterator[OpenAIProvider]:
+def provider(openai_server: FakeOpenAI) -> Iterator[OpenAIProvider]:
     opened = OpenAIProvider(
-        server.base_url, "gpt-4o-mini", server.key, timeout=TIMEOUT,
+        openai_server.base_url, "gpt-4o-mini", openai_server.key, timeout=TIMEOUT,
         price_per_1k_prompt=0.5, price_per_1k_completion=2.0,
     )
     yield opened
@@ -45,23 +38,23 @@ def _ask(text: str, **options) -> ChatRequest:
     return ChatRequest(messages=(("system", "你是一名数据标注助手。"), ("user", text)), **options)
 
 
-def test_chat_answer_tokens_and_cost(provider: OpenAIProvider, server: FakeOpenAI):
+def test_chat_answer_tokens_and_cost(provider: OpenAIProvider, openai_server: FakeOpenAI):
     result = provider.execute(_ask("把这句话翻译成中文"))
     assert result.output == "回答：把这句话翻译成中文"
     # The fake counts a token per character: 11 + 9 prompt, 12 completion.
     assert (result.prompt_tokens, result.completion_tokens) == (20, 12)
     assert result.cost == pytest.approx((20 * 0.5 + 12 * 2.0) / 1000)
     assert result.raw["finish_reason"] == "stop" and result.raw["model"] == "gpt-4o-mini"
-    sent = server.requests_to("/v1/chat/completions")[0].body
+    sent = openai_server.requests_to("/v1/chat/completions")[0].body
     assert sent["messages"] == [{"role": "system", "content": "你是一名数据标注助手。"},
                                 {"role": "user", "content": "把这句话翻译成中文"}]
     assert sent["temperature"] == 0.2 and "response_format" not in sent and "max_tokens" not in sent
     assert provider.name == "llm:gpt-4o-mini" and provider.model == "gpt-4o-mini"
 
 
-def test_json_mode_sends_response_format_only_where_supported(server: FakeOpenAI):
-    supported = OpenAIProvider(server.base_url, "gpt-4o-mini", server.key, timeout=TIMEOUT)
-    unsupported = OpenAIProvider(server.base_url, "gpt-4o-mini", server.key, timeout=TIMEOUT,
+def test_json_mode_sends_response_format_only_where_supported(openai_server: FakeOpenAI):
+    supported = OpenAIProvider(openai_server.base_url, "gpt-4o-mini", openai_server.key, timeout=TIMEOUT)
+    unsupported = OpenAIProvider(openai_server.base_url, "gpt-4o-mini", openai_server.key, timeout=TIMEOUT,
                                  json_mode_supported=False)
     try:
         answer = supported.execute(_ask("你好", json_mode=True, max_tokens=100))
@@ -70,13 +63,13 @@ def test_json_mode_sends_response_format_only_where_supported(server: FakeOpenAI
     finally:
         supported.close()
         unsupported.close()
-    first, second = (r.body for r in server.requests_to("/v1/chat/completions"))
+    first, second = (r.body for r in openai_server.requests_to("/v1/chat/completions"))
     assert first["response_format"] == {"type": "json_object"} and first["max_tokens"] == 100
     assert "response_format" not in second
 
 
-def test_providers_temperature_and_max_tokens_apply_where_the_request_keeps_defaults(server: FakeOpenAI):
-    provider = OpenAIProvider(server.base_url, "test-model", server.key, temperature=0.7, max_tokens=50,
+def test_providers_temperature_and_max_tokens_apply_where_the_request_keeps_defaults(openai_server: FakeOpenAI):
+    provider = OpenAIProvider(openai_server.base_url, "test-model", openai_server.key, temperature=0.7, max_tokens=50,
                               timeout=TIMEOUT)
     try:
         provider.execute(_ask("a"))
@@ -84,14 +77,16 @@ def test_providers_temperature_and_max_tokens_apply_where_the_request_keeps_defa
         identity = provider.cache_identity()
     finally:
         provider.close()
-    bodies = [r.body for r in server.requests_to("/v1/chat/completions")]
+    bodies = [r.body for r in openai_server.requests_to("/v1/chat/completions")]
     assert [(b["temperature"], b["max_tokens"]) for b in bodies] == [(0.7, 50), (0.0, 5)]
     assert identity["model"] == "test-model" and identity["temperature"] == 0.7
-    assert server.key not in json.dumps(identity)
+    assert openai_server.key not in json.dumps(identity)
 
 
-def test_truncated_json_answer_is_repaired(provider: OpenAIProvider, server: FakeOpenAI):
-    server.script(json.dumps({"instruction": "解释这段代码", "output": "这段代码计算两个数的和"}, ensure_ascii=False))
+def test_truncated_json_answer_is_repaired(provider: OpenAIProvider, openai_server: FakeOpenAI):
+    openai_server.script(
+        json.dumps({"instruction": "解释这段代码", "output": "这段代码计算两个数的和"}, ensure_ascii=False)
+    )
     result = provider.execute(_ask("x", json_mode=True, max_tokens=40))  # cut inside "output"
     assert result.raw["finish_reason"] == "length"
     with pytest.raises(ValueError):
@@ -101,10 +96,10 @@ def test_truncated_json_answer_is_repaired(provider: OpenAIProvider, server: Fak
     assert repaired["output"] == "这段代"
 
 
-def test_malformed_json_inside_the_content_is_repaired_or_refused(provider: OpenAIProvider, server: FakeOpenAI):
-    server.inject(Content("```json\n{'Q': '问题', 'A': '回答',}\n```"))
+def test_malformed_json_inside_the_content_is_repaired_or_refused(provider: OpenAIProvider, openai_server: FakeOpenAI):
+    openai_server.inject(Content("```json\n{'Q': '问题', 'A': '回答',}\n```"))
     assert parse_json(provider.execute(_ask("x")).output) == {"Q": "问题", "A": "回答"}
-    server.inject(Content("抱歉，我无法回答这个问题。"))
+    openai_server.inject(Content("抱歉，我无法回答这个问题。"))
     with pytest.raises(BadResponse):
         parse_json(provider.execute(_ask("x")).output)
 
@@ -151,20 +146,20 @@ def test_parse_json_refuses_what_is_not_an_object(text):
     ],
     ids=lambda value: repr(value) if not isinstance(value, type) else value.__name__,
 )
-def test_faults_map_to_provider_errors_without_retries(provider, server, fault, error):
-    server.inject(fault)
+def test_faults_map_to_provider_errors_without_retries(provider, openai_server, fault, error):
+    openai_server.inject(fault)
     with pytest.raises(error):
         provider.execute(_ask("x"))
-    assert len(server.requests) == 1  # max_retries=0: the engine decides
+    assert len(openai_server.requests) == 1  # max_retries=0: the engine decides
     assert provider.execute(_ask("x")).output == "回答：x"
 
 
-def test_rate_limit_carries_retry_after(provider: OpenAIProvider, server: FakeOpenAI):
-    server.inject(RateLimit(retry_after=3))
+def test_rate_limit_carries_retry_after(provider: OpenAIProvider, openai_server: FakeOpenAI):
+    openai_server.inject(RateLimit(retry_after=3))
     with pytest.raises(RateLimited) as limited:
         provider.execute(_ask("x"))
     assert limited.value.retry_after == 3.0
-    server.inject(Status(429, headers=(("retry-after-ms", "1500"),)))
+    openai_server.inject(Status(429, headers=(("retry-after-ms", "1500"),)))
     with pytest.raises(RateLimited) as in_ms:
         provider.execute(_ask("x"))
     assert in_ms.value.retry_after == 1.5
@@ -179,19 +174,19 @@ def test_retry_after_as_an_http_date():
     assert retry_after_seconds({"retry-after": "soon"}) is None
 
 
-def test_the_timeout_is_the_providers(provider: OpenAIProvider, server: FakeOpenAI):
-    server.inject(Hang())
+def test_the_timeout_is_the_providers(provider: OpenAIProvider, openai_server: FakeOpenAI):
+    openai_server.inject(Hang())
     started = time.monotonic()
     with pytest.raises(TransientError, match="in time"):
         provider.execute(_ask("x"))
     assert TIMEOUT <= time.monotonic() - started < TIMEOUT + 3  # slack for a busy CI machine
-    server.inject(Latency(0.2))
+    openai_server.inject(Latency(0.2))
     assert provider.execute(_ask("y")).output == "回答：y"
 
 
-def test_wrong_key_unknown_model_and_refused_response_format(server: FakeOpenAI):
-    wrong_key = OpenAIProvider(server.base_url, "gpt-4o-mini", "sk-wrong", timeout=TIMEOUT)
-    unknown_model = OpenAIProvider(server.base_url, "gpt-9", server.key, timeout=TIMEOUT)
+def test_wrong_key_unknown_model_and_refused_response_format(openai_server: FakeOpenAI):
+    wrong_key = OpenAIProvider(openai_server.base_url, "gpt-4o-mini", "sk-wrong", timeout=TIMEOUT)
+    unknown_model = OpenAIProvider(openai_server.base_url, "gpt-9", openai_server.key, timeout=TIMEOUT)
     try:
         with pytest.raises(AuthenticationFailed):
             wrong_key.execute(_ask("x"))
@@ -199,15 +194,15 @@ def test_wrong_key_unknown_model_and_refused_response_format(server: FakeOpenAI)
             wrong_key.list_models()
         with pytest.raises(AuthenticationFailed, match="model"):
             unknown_model.execute(_ask("x"))
-        assert unknown_model.list_models() == list(server.models)
+        assert unknown_model.list_models() == list(openai_server.models)
     finally:
         wrong_key.close()
         unknown_model.close()
 
 
-def test_json_mode_on_a_server_that_refuses_it_is_rejected(server: FakeOpenAI):
-    server.json_mode_supported = False
-    provider = OpenAIProvider(server.base_url, "gpt-4o-mini", server.key, timeout=TIMEOUT)
+def test_json_mode_on_a_server_that_refuses_it_is_rejected(openai_server: FakeOpenAI):
+    openai_server.json_mode_supported = False
+    provider = OpenAIProvider(openai_server.base_url, "gpt-4o-mini", openai_server.key, timeout=TIMEOUT)
     try:
         with pytest.raises(RequestRejected, match="response_format"):
             provider.execute(_ask("x", json_mode=True))
@@ -215,22 +210,22 @@ def test_json_mode_on_a_server_that_refuses_it_is_rejected(server: FakeOpenAI):
         provider.close()
 
 
-def test_local_servers_need_no_key(server: FakeOpenAI):
-    server.key = "no-key"  # what the provider sends for a missing key
-    provider = OpenAIProvider(server.base_url, "test-model", None, timeout=TIMEOUT)
+def test_local_servers_need_no_key(openai_server: FakeOpenAI):
+    openai_server.key = "no-key"  # what the provider sends for a missing key
+    provider = OpenAIProvider(openai_server.base_url, "test-model", None, timeout=TIMEOUT)
     try:
         assert provider.execute(_ask("x")).output == "回答：x"
     finally:
         provider.close()
 
 
-def test_the_key_never_reaches_the_recorded_requests_or_the_errors(provider: OpenAIProvider, server: FakeOpenAI):
+def test_the_key_never_reaches_the_recorded_requests_or_the_errors(provider: OpenAIProvider, openai_server: FakeOpenAI):
     provider.execute(_ask("x"))
-    server.inject(Status(401))
+    openai_server.inject(Status(401))
     with pytest.raises(AuthenticationFailed) as failed:
         provider.execute(_ask("x"))
-    assert server.key not in server.recorded_json()
-    assert server.key not in str(failed.value)
+    assert openai_server.key not in openai_server.recorded_json()
+    assert openai_server.key not in str(failed.value)
 
 
 # --- presets -----------------------------------------------------------------------------------
@@ -250,8 +245,10 @@ def test_presets_cover_the_servers_people_use():
         preset("nope")
 
 
-def test_a_provider_from_a_preset_with_overrides(server: FakeOpenAI):
-    provider = OpenAIProvider.from_preset(preset("deepseek"), server.key, base_url=server.base_url, timeout=TIMEOUT)
+def test_a_provider_from_a_preset_with_overrides(openai_server: FakeOpenAI):
+    provider = OpenAIProvider.from_preset(
+        preset("deepseek"), openai_server.key, base_url=openai_server.base_url, timeout=TIMEOUT
+    )
     try:
         result = provider.execute(_ask("你好"))
     finally:

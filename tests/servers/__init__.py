@@ -19,9 +19,8 @@ Faults (see :mod:`tests.servers.faults`): ``Latency(s)``, ``Status(code)``, ``Ra
 (DeepL changes ``<code>`` content) and ``Content(text, finish_reason)`` (OpenAI's message content);
 ``server.inject(fault, nth=1, times=1, path=None)``.
 
-The fixtures ``deepl_server`` and ``openai_server`` are plain pytest fixtures: a test module imports
-them (``from tests.servers import deepl_server``), or ``tests/conftest.py`` may list this package in
-``pytest_plugins`` to give them to every test.
+The fixtures ``deepl_server`` and ``openai_server`` are plain pytest fixtures; ``tests/conftest.py`` lists
+this package in ``pytest_plugins``, so every test can ask for them.
 """
 
 from __future__ import annotations
