@@ -749,10 +749,6 @@ def package_manifest(project: Project) -> dict[str, Any] | None:
     return orjson.loads(row[0]) if row else None
 
 
-def is_package_path(path: str | os.PathLike[str]) -> bool:
-    return Path(path).suffix == PACKAGE_SUFFIX
-
-
 def open_project_file(
     path: str | os.PathLike[str], *, author: str | None = None, read_only: bool = False, lock: bool = False
 ) -> Project:

@@ -206,10 +206,6 @@ def _blank(match: re.Match[str]) -> str:
     return re.sub(r"[^\n]", " ", match.group(0))
 
 
-def _summary(findings: list[Finding], limit: int = 3) -> list[Finding]:
-    return findings[:limit]
-
-
 # --------------------------------------------------------------------------------------------------
 # Full-width vs half-width punctuation
 

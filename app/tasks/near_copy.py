@@ -16,7 +16,7 @@ shares most of its characters in order, so it shares many trigrams too and ranks
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -62,17 +62,6 @@ def rouge_l(a: str | Sequence[str], b: str | Sequence[str]) -> float:
         return 0.0
     precision, recall = common / len(second), common / len(first)
     return 2 * precision * recall / (precision + recall)
-
-
-def most_similar(text: str, others: Iterable[str]) -> tuple[float, str]:
-    """The highest ROUGE-L of ``text`` with any of ``others``, and that other text."""
-    mine = tokens(text)
-    best, best_text = 0.0, ""
-    for other in others:
-        score = rouge_l(mine, tokens(other))
-        if score > best:
-            best, best_text = score, other
-    return best, best_text
 
 
 def _trigram_query(text: str) -> str:
