@@ -53,6 +53,7 @@ from workers.engine import (
     _finish_item,
     _Item,
     _job_row,
+    _mark_running_many,
     _set_state,
     cache_key,
     to_request,
@@ -125,6 +126,8 @@ class _BatchRun:
         self.job_id = job_id
         self.task = task
         self.provider = provider
+        self.pool: list[int] | None = None
+        """The job's samples, read once, for a task with a ``context`` (see :func:`_ingest_line`)."""
 
 
 class _BatchProvider:
@@ -206,6 +209,7 @@ def write_batch_file(project_path: str | Path, spec: BatchSpec, out_path: str | 
             ).fetchall()
             skipped = sum(1 for row in items if row[2] == "skipped")
             tmp = out.with_name(out.name + ".part")
+            marks: list[tuple[int, str]] = []
             with tmp.open("wb") as handle:
                 for item_id, sample_id, state, content_json in items:
                     if state != "pending":
@@ -232,13 +236,11 @@ def write_batch_file(project_path: str | Path, spec: BatchSpec, out_path: str | 
                         "body": _body(provider, request),
                     }
                     handle.write(orjson.dumps(line) + b"\n")
-                    with project.db.atomic():
-                        project.db.execute(
-                            "UPDATE job_items SET state = 'running', attempts = attempts + 1, request_key = ?,"
-                            " updated_at = ? WHERE id = ?",
-                            (key, now_iso(), item_id),
-                        )
+                    marks.append((item_id, key))
                     requests += 1
+            # Every request written is an attempt, recorded (in one transaction) before the file is
+            # in place to be sent.
+            _mark_running_many(project, marks)
             tmp.replace(out)
             state = "running" if requests else "done"
             message = f"sent as a batch file ({out.name}); ingest its results" if requests else None
@@ -443,8 +445,9 @@ def _ingest_line(
         return None
     item = _Item(item_id, sample_id, orjson.loads(content))
     if run.task.context is not None:  # the content the request was built from (see write_batch)
-        pool = [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
-        item.content = run.task.context(project, pool, sample_id, item.content)
+        if run.pool is None:  # read once per job, not once per line
+            run.pool = [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
+        item.content = run.task.context(project, run.pool, sample_id, item.content)
     body, error = _completion(line)
     result = None
     if body is not None:
