@@ -19,9 +19,15 @@ from app.gates import draft_texts, gate_results, latest_drafts
 from app.store.project import Project
 
 
-def judgements(project: Project, column: str) -> dict[int, dict[str, int]]:
+def _overlap(project: Project) -> str:
+    """The SQL condition on ``r.sample_id`` that keeps the overlap: the shared samples of the batches
+    (empty in a project without shared samples, where any sample two people annotated counts)."""
     has_overlap = project.db.execute("SELECT 1 FROM batch_samples WHERE shared = 1 LIMIT 1").fetchone() is not None
-    overlap = " AND r.sample_id IN (SELECT sample_id FROM batch_samples WHERE shared = 1)" if has_overlap else ""
+    return " AND r.sample_id IN (SELECT sample_id FROM batch_samples WHERE shared = 1)" if has_overlap else ""
+
+
+def judgements(project: Project, column: str) -> dict[int, dict[str, int]]:
+    overlap = _overlap(project)
     found: dict[int, dict[str, int]] = defaultdict(dict)
     # Ordered by id: a later review by the same person replaces their earlier one.
     for sample_id, reviewer, value in project.db.execute(
@@ -134,8 +140,7 @@ def dashboard_data(
 
 
 def _agreement_over_time(project: Project) -> list[tuple[str, float]]:
-    has_overlap = project.db.execute("SELECT 1 FROM batch_samples WHERE shared = 1 LIMIT 1").fetchone() is not None
-    overlap = " AND r.sample_id IN (SELECT sample_id FROM batch_samples WHERE shared = 1)" if has_overlap else ""
+    overlap = _overlap(project)
     rows = project.db.execute(
         "SELECT substr(r.created_at, 1, 10), r.sample_id, r.reviewer, r.label FROM reviews r"
         f" WHERE r.stage = 'annotate' AND r.label IS NOT NULL{overlap} ORDER BY r.created_at, r.id"
