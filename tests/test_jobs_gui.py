@@ -343,64 +343,56 @@ def test_switching_project_closes_the_engine(qtbot, window, deepl, tmp_path) -> 
 # Taking a draft in the translation pane ----------------------------------------------------------
 
 
-def _translation_with_draft(project: Project):
-    for sample_id in translation_ids(project):
-        drafts = query.suggestions(project, sample_id)
-        if drafts:
-            return query.get_sample(project, sample_id), drafts
+@pytest.fixture(scope="module")
+def translation_with_draft(tmp_path_factory: pytest.TempPathFactory):
+    """A demo translation sample that has drafts, and its drafts (the demo is built once for the
+    tests below; they only show the sample, so the project is closed before they run)."""
+    with build_demo(tmp_path_factory.mktemp("demo") / "d.winnow") as project:
+        for sample_id in translation_ids(project):
+            drafts = query.suggestions(project, sample_id)
+            if drafts:
+                return query.get_sample(project, sample_id), drafts
     raise AssertionError("the demo has translation drafts")
 
 
-def test_accept_draft_emits_suggestion_taken_with_the_drafts_content(qtbot, tmp_path) -> None:
-    project = build_demo(tmp_path / "d.winnow")
-    try:
-        sample, drafts = _translation_with_draft(project)
-        pane = TranslationPane()
-        qtbot.addWidget(pane)
-        pane.show_sample(sample, PaneContext(suggestions=drafts))
-        assert pane.accept_draft.isVisibleTo(pane)
-        draft = drafts[-1]
-        with qtbot.waitSignal(pane.suggestion_taken) as blocker:
-            qtbot.mouseClick(pane.accept_draft, Qt.MouseButton.LeftButton)
-        suggestion_id, content = blocker.args
-        assert suggestion_id == draft["id"]
-        assert {field: content["target"][field] for field in draft_fields(draft)} == draft_fields(draft)
-        assert content["source"] == sample.content["source"]
+def test_accept_draft_emits_suggestion_taken_with_the_drafts_content(qtbot, translation_with_draft) -> None:
+    sample, drafts = translation_with_draft
+    pane = TranslationPane()
+    qtbot.addWidget(pane)
+    pane.show_sample(sample, PaneContext(suggestions=drafts))
+    assert pane.accept_draft.isVisibleTo(pane)
+    draft = drafts[-1]
+    with qtbot.waitSignal(pane.suggestion_taken) as blocker:
+        qtbot.mouseClick(pane.accept_draft, Qt.MouseButton.LeftButton)
+    suggestion_id, content = blocker.args
+    assert suggestion_id == draft["id"]
+    assert {field: content["target"][field] for field in draft_fields(draft)} == draft_fields(draft)
+    assert content["source"] == sample.content["source"]
 
-        with qtbot.waitSignal(pane.suggestion_taken) as blocker:
-            qtbot.mouseClick(pane.take_field["output"], Qt.MouseButton.LeftButton)
-        suggestion_id, content = blocker.args
-        assert suggestion_id == draft["id"]
-        assert content["target"]["output"] == draft_fields(draft)["output"]
-        assert content["target"]["instruction"] == sample.content["target"].get("instruction", "")
-    finally:
-        project.close()
+    with qtbot.waitSignal(pane.suggestion_taken) as blocker:
+        qtbot.mouseClick(pane.take_field["output"], Qt.MouseButton.LeftButton)
+    suggestion_id, content = blocker.args
+    assert suggestion_id == draft["id"]
+    assert content["target"]["output"] == draft_fields(draft)["output"]
+    assert content["target"]["instruction"] == sample.content["target"].get("instruction", "")
 
 
-def test_without_a_draft_there_is_nothing_to_take(qtbot, tmp_path) -> None:
-    project = build_demo(tmp_path / "d.winnow")
-    try:
-        sample, _drafts = _translation_with_draft(project)
-        pane = TranslationPane()
-        qtbot.addWidget(pane)
-        pane.show_sample(sample, PaneContext())
-        assert not pane.accept_draft.isVisibleTo(pane)
-        assert not any(button.isVisibleTo(pane) for button in pane.take_field.values())
-    finally:
-        project.close()
+def test_without_a_draft_there_is_nothing_to_take(qtbot, translation_with_draft) -> None:
+    sample, _drafts = translation_with_draft
+    pane = TranslationPane()
+    qtbot.addWidget(pane)
+    pane.show_sample(sample, PaneContext())
+    assert not pane.accept_draft.isVisibleTo(pane)
+    assert not any(button.isVisibleTo(pane) for button in pane.take_field.values())
 
 
-def test_the_kind_stack_forwards_suggestion_taken(qtbot, tmp_path) -> None:
+def test_the_kind_stack_forwards_suggestion_taken(qtbot, translation_with_draft) -> None:
     from widgets.panes.registry import KindStack
 
-    project = build_demo(tmp_path / "d.winnow")
-    try:
-        sample, drafts = _translation_with_draft(project)
-        stack = KindStack()
-        qtbot.addWidget(stack)
-        pane = stack.show_sample(sample, PaneContext(suggestions=drafts))
-        with qtbot.waitSignal(stack.suggestion_taken) as blocker:
-            pane.accept_draft.click()
-        assert blocker.args[0] == drafts[-1]["id"]
-    finally:
-        project.close()
+    sample, drafts = translation_with_draft
+    stack = KindStack()
+    qtbot.addWidget(stack)
+    pane = stack.show_sample(sample, PaneContext(suggestions=drafts))
+    with qtbot.waitSignal(stack.suggestion_taken) as blocker:
+        pane.accept_draft.click()
+    assert blocker.args[0] == drafts[-1]["id"]
