@@ -211,7 +211,7 @@ def _import_source(
                 project.author,
             ),
         ).lastrowid
-        writer = _BatchWriter(project, source_id)
+        writer = _BatchWriter(project)
         rows = _RowBuilder(writer.next_origin, writer.next_sample, source_id, subset or default_subset(source))
         problems: list[str] = []
         skipped = 0
@@ -331,9 +331,8 @@ class _RowBuilder:
 class _BatchWriter:
     """Writes prepared batches into the open import transaction."""
 
-    def __init__(self, project: Project, source_id: int) -> None:
+    def __init__(self, project: Project) -> None:
         self.conn = project.db.conn
-        self.source_id = source_id
         self.next_origin = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM origins").fetchone()[0]
         self.next_sample = self.conn.execute("SELECT coalesce(max(id), 0) + 1 FROM samples").fetchone()[0]
         self.written = 0
