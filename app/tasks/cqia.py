@@ -102,14 +102,14 @@ def latest_judgement(suggestions: list[Mapping[str, Any]]) -> Mapping[str, Any] 
     return None
 
 
-def alpaca_fields(content: Mapping[str, Any], *, need_output: bool = True) -> dict[str, str]:
+def alpaca_fields(content: Mapping[str, Any]) -> dict[str, str]:
     fields = {key: content.get(key) or "" for key in ("instruction", "input", "output")}
     for key, value in fields.items():
         if not isinstance(value, str):
             raise ValueError(f"the {key} is not text")
     if not fields["instruction"].strip():
         raise ValueError("the instruction is empty")
-    if need_output and not fields["output"].strip():
+    if not fields["output"].strip():
         raise ValueError("the output is empty: nothing to work on")
     return fields
 
