@@ -75,6 +75,14 @@ def mono_font() -> QFont:
     return font
 
 
+def bold(label: QLabel) -> QLabel:
+    """``label`` in the bold of its own font (the titles over fields and panes); returns it."""
+    font = label.font()
+    font.setBold(True)
+    label.setFont(font)
+    return label
+
+
 def as_text(value: Any) -> str:
     """How a content value is shown in a text field (``None`` as empty, numbers as written)."""
     if value is None:
@@ -282,11 +290,8 @@ class TextField(QWidget):
         read_only: bool = False,
     ) -> None:
         super().__init__(parent)
-        self.label = QLabel(label, self)
+        self.label = bold(QLabel(label, self))
         self.label.setVisible(bool(label))
-        bold = self.label.font()
-        bold.setBold(True)
-        self.label.setFont(bold)
         editor_class = CodeTextEdit if code else GrowingTextEdit
         self.editor = editor_class(self, min_lines=min_lines, max_lines=max_lines, read_only=read_only)
         self.label.setBuddy(self.editor)

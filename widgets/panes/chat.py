@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QSplitter, QVBoxLayout, QWidget
 from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
 from widgets.panes.drafts import DraftList, chat_parts
-from widgets.text_fields import GrowingBrowser, GrowingTextEdit, ScrollForm, as_text, put_value
+from widgets.text_fields import GrowingBrowser, GrowingTextEdit, ScrollForm, as_text, bold, put_value
 
 # (background, border) per role: the person's turns blue, the model's green, the rest neutral.
 ROLE_COLORS = {
@@ -38,10 +38,7 @@ class ChatTurn(QFrame):
         self.setStyleSheet(
             f"QFrame#turn {{ background-color: {background}; border: 1px solid {border}; border-radius: 6px; }}"
         )
-        self.title = QLabel(title)
-        bold = self.title.font()
-        bold.setBold(True)
-        self.title.setFont(bold)
+        self.title = bold(QLabel(title))
         self.editor = GrowingTextEdit(min_lines=1)
         self.title.setBuddy(self.editor)
         self.setFocusProxy(self.editor)
@@ -74,9 +71,7 @@ class ChatPane(ReviewPane):
         self.tools_title = QLabel(self.tr("Tools"))
         self.tools = GrowingBrowser(min_height=60)
         for title in (self.knowledge_title, self.tools_title):
-            bold = title.font()
-            bold.setBold(True)
-            title.setFont(bold)
+            bold(title)
         for widget in (self.knowledge_title, self.knowledge, self.tools_title, self.tools):
             self.side.add(widget)
 

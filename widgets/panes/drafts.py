@@ -17,7 +17,7 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
-from widgets.text_fields import GrowingBrowser, as_text
+from widgets.text_fields import GrowingBrowser, as_text, bold
 
 Render = Callable[[dict[str, Any]], list[tuple[str, str]]]
 """A draft's content → (title, text) parts to show."""
@@ -98,10 +98,9 @@ class DraftList(QWidget):
         layout = QVBoxLayout(box)
         header = QHBoxLayout()
         engine = draft.get("model") or draft.get("engine") or ""
-        title = QLabel(self.tr("Machine draft · {task} · {engine}").format(task=draft.get("task", ""), engine=engine))
-        bold = title.font()
-        bold.setBold(True)
-        title.setFont(bold)
+        title = bold(
+            QLabel(self.tr("Machine draft · {task} · {engine}").format(task=draft.get("task", ""), engine=engine))
+        )
         take = QPushButton(self.tr("Take this draft"))
         take.setToolTip(self._take_tip)
         take.clicked.connect(lambda _checked=False, d=draft: self._take(d))

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
 from widgets.panes.drafts import DraftList
-from widgets.text_fields import ScrollForm, TextField, as_text, put_value
+from widgets.text_fields import ScrollForm, TextField, as_text, bold, put_value
 
 # COIG's subjects, as stored in the data (so not translated); the combo takes any other too.
 SUBJECTS = ("语文", "数学", "英语", "政治", "历史", "地理", "物理", "化学", "生物", "公务员", "其他")
@@ -33,10 +33,7 @@ class ExamPane(ReviewPane):
         subject_row = QWidget()
         row = QHBoxLayout(subject_row)
         row.setContentsMargins(0, 0, 0, 0)
-        subject_label = QLabel(self.tr("Subject"))
-        bold = subject_label.font()
-        bold.setBold(True)
-        subject_label.setFont(bold)
+        subject_label = bold(QLabel(self.tr("Subject")))
         subject_label.setBuddy(self.subject)
         row.addWidget(subject_label)
         row.addWidget(self.subject)

@@ -23,7 +23,7 @@ from PySide6.QtWidgets import (
 
 from app.store.query import Sample
 from widgets.panes.base import PaneContext
-from widgets.text_fields import GrowingTextEdit, mono_font
+from widgets.text_fields import GrowingTextEdit, bold, mono_font
 
 VERSION_ROLE = Qt.ItemDataRole.UserRole
 
@@ -80,7 +80,7 @@ class HistoryPanel(QWidget):
         revisions_box = QWidget()
         top = QVBoxLayout(revisions_box)
         top.setContentsMargins(0, 0, 0, 0)
-        top.addWidget(self._title(self.tr("Revisions")))
+        top.addWidget(bold(QLabel(self.tr("Revisions"))))
         top.addWidget(self.empty_label)
         top.addWidget(self.revisions, 1)
         buttons = QHBoxLayout()
@@ -93,7 +93,7 @@ class HistoryPanel(QWidget):
         origin_box = QWidget()
         bottom = QVBoxLayout(origin_box)
         bottom.setContentsMargins(0, 0, 0, 0)
-        bottom.addWidget(self._title(self.tr("Origin (as imported)")))
+        bottom.addWidget(bold(QLabel(self.tr("Origin (as imported)"))))
         form = QFormLayout()
         labels = {
             "file": self.tr("File"),
@@ -121,13 +121,6 @@ class HistoryPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(8, 8, 8, 8)
         layout.addWidget(splitter)
-
-    def _title(self, text: str) -> QLabel:
-        label = QLabel(text)
-        bold = label.font()
-        bold.setBold(True)
-        label.setFont(bold)
-        return label
 
     # Showing ---------------------------------------------------------------------------------
 

@@ -11,7 +11,7 @@ from app.store.query import Sample
 from widgets.panes.base import PaneContext, ReviewPane
 from widgets.panes.drafts import DraftList
 from widgets.panes.principles import PRINCIPLES_KEY, PrinciplesChecklist, wants_checklist
-from widgets.text_fields import GrowingBrowser, ScrollForm, TextField, put_value
+from widgets.text_fields import GrowingBrowser, ScrollForm, TextField, bold, put_value
 
 DRAFT_FIELDS = ("system", "instruction", "input", "output")
 """What a machine draft of an instruction sample may propose."""
@@ -46,10 +46,7 @@ class InstructionPane(ReviewPane):
         output_header = QWidget()
         header = QHBoxLayout(output_header)
         header.setContentsMargins(0, 0, 0, 0)
-        self.output_label = QLabel(self.tr("Output"))
-        bold = self.output_label.font()
-        bold.setBold(True)
-        self.output_label.setFont(bold)
+        self.output_label = bold(QLabel(self.tr("Output")))
         self.output_label.setBuddy(self.output.editor)
         self.render_button = QToolButton()
         self.render_button.setCheckable(True)
@@ -63,8 +60,7 @@ class InstructionPane(ReviewPane):
         self.history_box = QWidget()
         self.history_column = QVBoxLayout(self.history_box)
         self.history_column.setContentsMargins(0, 0, 0, 0)
-        history_title = QLabel(self.tr("Earlier rounds (history)"))
-        history_title.setFont(bold)
+        history_title = bold(QLabel(self.tr("Earlier rounds (history)")))
         self.history_column.addWidget(history_title)
 
         for widget in (

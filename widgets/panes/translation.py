@@ -28,7 +28,7 @@ from app.records import ALPACA_FIELDS
 from app.store.query import Sample
 from widgets.diff import DiffView
 from widgets.panes.base import PaneContext, ReviewPane
-from widgets.text_fields import GrowingTextEdit, ScrollForm, as_text, put_value
+from widgets.text_fields import GrowingTextEdit, ScrollForm, as_text, bold, put_value
 
 TRANSLATE_TASKS = ("translate", "translation")
 
@@ -93,9 +93,9 @@ class TranslationPane(ReviewPane):
         self.grid.setVerticalSpacing(4)
         self.form.add(grid_host)
 
-        self.source_header = self._header(self.tr("Source (English)"))
-        self.target_header = self._header(self.tr("Target (Chinese)"))
-        self.diff_header = self._header(self.tr("Changes to the draft"))
+        self.source_header = bold(QLabel(self.tr("Source (English)")))
+        self.target_header = bold(QLabel(self.tr("Target (Chinese)")))
+        self.diff_header = bold(QLabel(self.tr("Changes to the draft")))
         self.diff_header.setToolTip(
             self.tr("Red, struck through: removed from the machine draft. Green, underlined: added.")
         )
@@ -133,13 +133,6 @@ class TranslationPane(ReviewPane):
         layout.addLayout(bar)
         layout.addWidget(self.form)
         self._show_drafts([])
-
-    def _header(self, text: str) -> QLabel:
-        label = QLabel(text)
-        bold = label.font()
-        bold.setBold(True)
-        label.setFont(bold)
-        return label
 
     # ReviewPane ------------------------------------------------------------------------------
 
