@@ -1,5 +1,6 @@
 """What the task, pane and window tests share: a job spec against the fake OpenAI server and a run
-of it, a synthetic sample and a shown pane, the main window shown with its jobs."""
+of it, a synthetic sample and a shown pane, the main window shown with its jobs, the wait for
+background tasks after a test."""
 
 from __future__ import annotations
 
@@ -8,10 +9,13 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from PySide6.QtCore import QThreadPool
+
 from app.records import Kind
 from app.store import Project
 from app.store.query import Sample
 from tests.servers import FakeOpenAI
+from widgets import tasks
 from widgets.jobs import install_jobs
 from widgets.main_window import MainWindow
 from workers.engine import JobEngine, JobSpec, JobSummary, RetryPolicy
@@ -19,6 +23,13 @@ from workers.providers.openai_provider import OpenAIProvider
 
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, max_attempts=2)
 """Retries that keep a test short: a failed item fails after two quick attempts."""
+
+
+def wait_for_background_tasks(qtbot: Any, what: str, pool_ms: int = 10_000, release_ms: int = 5000) -> None:
+    """After a test: the thread pool idle (else ``what`` outlived the test) and every
+    :mod:`widgets.tasks` task released, its queued ``done()`` delivered in the GUI thread."""
+    assert QThreadPool.globalInstance().waitForDone(pool_ms), f"{what} outlived the test"
+    qtbot.waitUntil(lambda: not tasks._running, timeout=release_ms)
 
 
 def openai_spec(server: FakeOpenAI, task: str, ids: Sequence[int], model: str = "test-model", **more: Any) -> JobSpec:
