@@ -53,6 +53,7 @@ from workers.engine import (
     _finish_item,
     _Item,
     _job_row,
+    _job_samples,
     _mark_running_many,
     _set_state,
     cache_key,
@@ -446,7 +447,7 @@ def _ingest_line(
     item = _Item(item_id, sample_id, orjson.loads(content))
     if run.task.context is not None:  # the content the request was built from (see write_batch)
         if run.pool is None:  # read once per job, not once per line
-            run.pool = [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
+            run.pool = _job_samples(project, job_id)
         item.content = run.task.context(project, run.pool, sample_id, item.content)
     body, error = _completion(line)
     result = None

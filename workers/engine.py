@@ -749,8 +749,11 @@ class JobEngine:
                 max_workers=run.concurrency, thread_name_prefix=f"winnow-job{job_id}", initializer=_yield_to_the_window
             ) as pool:
                 last = started = 0
+                # A task with a context (Self-Instruct's examples) draws from the job's samples:
+                # read them once, not once per batch.
+                samples = self._writer.call(lambda p: _job_samples(p, job_id)) if run.task.context is not None else []
                 while not run.stop.is_set():
-                    batch = self._writer.call(lambda p, after=last: _pending_items(p, job_id, after, run.task))
+                    batch = self._writer.call(lambda p, after=last: _pending_items(p, job_id, after, run.task, samples))
                     if not batch:
                         with self._lock:
                             if run.rescan.is_set():
@@ -1335,7 +1338,14 @@ def _begin_run(project: Project, job_id: int) -> dict[str, int]:
     return _counts(project, job_id)
 
 
-def _pending_items(project: Project, job_id: int, after: int, task: Task | None = None) -> list[_Item]:
+def _job_samples(project: Project, job_id: int) -> list[int]:
+    return [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
+
+
+def _pending_items(
+    project: Project, job_id: int, after: int, task: Task | None = None, pool: Sequence[int] = ()
+) -> list[_Item]:
+    """The next pending items; with ``task``'s context added (``pool``: the job's samples)."""
     rows = project.db.execute(
         "SELECT ji.id, ji.sample_id, s.content FROM job_items ji JOIN samples s ON s.id = ji.sample_id"
         " WHERE ji.job_id = ? AND ji.state = 'pending' AND ji.id > ? ORDER BY ji.id LIMIT ?",
@@ -1343,7 +1353,6 @@ def _pending_items(project: Project, job_id: int, after: int, task: Task | None 
     ).fetchall()
     items = [_Item(r[0], r[1], orjson.loads(r[2])) for r in rows]
     if items and task is not None and task.context is not None:
-        pool = [r[0] for r in project.db.execute("SELECT sample_id FROM job_items WHERE job_id = ?", (job_id,))]
         for item in items:
             item.content = task.context(project, pool, item.sample_id, item.content)
     return items
