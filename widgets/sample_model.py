@@ -174,9 +174,14 @@ def flags_cell(flags: Sequence[str]) -> str:
     return f"⚠ {len(flags)}" if flags else ""
 
 
+def flag_title(flag: str) -> str:
+    """A QA check's title in the UI language; any other flag by its name."""
+    return i18n.display(FLAG_TITLES[flag]) if flag in FLAG_TITLES else flag
+
+
 def flags_tooltip(flags: Sequence[str]) -> str:
-    """One flag a line: a QA check's title in the UI language, any other flag by its name."""
-    return "\n".join(i18n.display(FLAG_TITLES[flag]) if flag in FLAG_TITLES else flag for flag in flags)
+    """One flag a line, by its title."""
+    return "\n".join(flag_title(flag) for flag in flags)
 
 
 class _Row:

@@ -30,7 +30,7 @@ from app.store.ops import Changes
 from app.store.project import Project
 from app.store.query import SampleFilter, distinct_values, next_id
 from app.store.schema import SAMPLE_STATUSES
-from widgets.sample_model import Column, SampleTableModel, display_names
+from widgets.sample_model import Column, SampleTableModel, display_names, flag_title
 
 log = logging.getLogger("winnow.widgets.samples")
 
@@ -442,7 +442,7 @@ class SampleBrowser(QWidget):
         kinds = display_names()["kind"]
         self.subset_button.set_choices([(v, v or self.tr("(none)")) for v in distinct_values(self._project, "subset")])
         self.kind_button.set_choices([(v, kinds.get(v, v)) for v in distinct_values(self._project, "kind")])
-        self.flag_button.set_choices([(v, v) for v in distinct_values(self._project, "flag")])
+        self.flag_button.set_choices([(v, flag_title(v)) for v in distinct_values(self._project, "flag")])
         self.assignee_button.set_choices([(v, v) for v in distinct_values(self._project, "assignee")])
 
     def _select_row(self, row: int) -> None:
