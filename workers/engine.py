@@ -1084,21 +1084,18 @@ class JobEngine:
                     self._fail(run, chunk[0].item, str(error))
                     return [None]
                 except BadResponse as error:
-                    for p in chunk:
-                        self._fail(run, p.item, str(error))
+                    self._fail_many(run, [(p.item, str(error)) for p in chunk])
                     return [None] * len(chunk)
                 except Exception as error:  # a provider bug: these items fail, the job goes on
                     log.exception("provider %s failed on items %s…", run.provider.name, chunk[0].item.id)
-                    for p in chunk:
-                        self._fail(run, p.item, N_("unexpected error: {error}").format(error=repr(error)))
+                    reason = N_("unexpected error: {error}").format(error=repr(error))
+                    self._fail_many(run, [(p.item, reason) for p in chunk])
                     return [None] * len(chunk)
                 else:
                     return self._split_answers(run, chunk, each)
                 if attempt >= run.retry.max_attempts:
-                    for p in chunk:
-                        self._fail(
-                            run, p.item, N_("gave up after {n} attempts: {reason}").format(n=attempt, reason=reason)
-                        )
+                    gave_up = N_("gave up after {n} attempts: {reason}").format(n=attempt, reason=reason)
+                    self._fail_many(run, [(p.item, gave_up) for p in chunk])
                     return [None] * len(chunk)
                 log.info("job %s items %s…: %s; retrying in %.2f s", run.job_id, chunk[0].item.id, reason, wait)
                 if run.stop.wait(wait):
@@ -1113,7 +1110,7 @@ class JobEngine:
         what the whole request cost, in one transaction; an item with a text gone wrong fails alone."""
         out: list[ProviderResult | None] = []
         entries: list[tuple[str, ProviderResult, int, int, float]] = []
-        failures: list[tuple[_Prepared, str]] = []
+        failures: list[tuple[_Item, str]] = []
         billed_total = 0
         position = 0
         for p in chunk:
@@ -1123,7 +1120,7 @@ class JobEngine:
             billed_total += billed
             errors = [r for r in mine if not isinstance(r, ProviderResult)]
             if errors:
-                failures.append((p, str(errors[0])))
+                failures.append((p.item, str(errors[0])))
                 out.append(None)
                 continue
             detected = sorted({lang for r in mine for lang in r.raw.get("detected_source_lang", ())})  # type: ignore[union-attr]
@@ -1142,8 +1139,8 @@ class JobEngine:
         spent_cost = run.pricing.cost(billed_total, 0)
         self._writer.call(lambda pr: _cache_put_many(pr, run, entries, spent_characters, 0, spent_cost))
         run.spending.add(spent_characters, 0, spent_cost)
-        for p, reason in failures:
-            self._fail(run, p.item, reason)
+        if failures:
+            self._fail_many(run, failures)
         return out
 
     def _hold(self, run: _Run) -> None:
@@ -1157,10 +1154,16 @@ class JobEngine:
                 raise _Interrupted
 
     def _fail(self, run: _Run, item: _Item, reason: str) -> None:
-        attempts = self._writer.call(lambda p: _fail_item(p, item.id, reason))
+        self._fail_many(run, [(item, reason)])
+
+    def _fail_many(self, run: _Run, failures: list[tuple[_Item, str]]) -> None:
+        """Record the items failed, with why, in one writer call (one transaction)."""
+        marks = [(item.id, reason) for item, reason in failures]
+        attempts = self._writer.call(lambda p: _fail_items(p, marks))
         with run.lock:
-            run.failed += 1
-        self._emit(ItemFailed(run.job_id, item.id, item.sample_id, reason, attempts))
+            run.failed += len(failures)
+        for (item, reason), tries in zip(failures, attempts, strict=True):
+            self._emit(ItemFailed(run.job_id, item.id, item.sample_id, reason, tries))
         self._progress(run)
 
     def _progress(self, run: _Run, *, force: bool = False) -> None:
@@ -1388,12 +1391,21 @@ def _back_to_pending(project: Project, item_id: int) -> None:
 
 
 def _fail_item(project: Project, item_id: int, reason: str) -> int:
+    return _fail_items(project, [(item_id, reason)])[0]
+
+
+def _fail_items(project: Project, failures: list[tuple[int, str]]) -> list[int]:
+    """Each ``(item id, reason)`` failed, in one transaction; the attempts each item has had."""
+    stamp = now_iso()
+    attempts = []
     with project.db.atomic():
-        project.db.execute(
-            "UPDATE job_items SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
-            (reason, now_iso(), item_id),
-        )
-    return project.db.execute("SELECT attempts FROM job_items WHERE id = ?", (item_id,)).fetchone()[0]
+        for item_id, reason in failures:
+            project.db.execute(
+                "UPDATE job_items SET state = 'failed', error = ?, updated_at = ? WHERE id = ?",
+                (reason, stamp, item_id),
+            )
+            attempts.append(project.db.execute("SELECT attempts FROM job_items WHERE id = ?", (item_id,)).fetchone()[0])
+    return attempts
 
 
 def _reset_failed(project: Project, job_id: int) -> int:
