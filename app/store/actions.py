@@ -14,6 +14,7 @@ from app.records import Kind
 from app.store import index
 from app.store.ops import Changes, Operation, operation
 from app.store.project import Project, ProjectError, now_iso
+from app.store.query import id_chunks
 from app.store.schema import REVIEW_STAGES, SAMPLE_STATUSES, VERDICTS
 
 # A reviewer's verdict moves the sample to this status.
@@ -51,8 +52,7 @@ def _existing_ids(op: Operation, ids: Iterable[int]) -> list[int]:
     if not wanted:
         return []
     found: set[int] = set()
-    for start in range(0, len(wanted), 900):  # SQLite's default limit on bound parameters
-        chunk = wanted[start : start + 900]
+    for chunk in id_chunks(wanted):
         found.update(
             r[0]
             for r in op.conn.execute(

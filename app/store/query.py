@@ -83,6 +83,16 @@ def _placeholders(values: Sequence[Any]) -> str:
     return ", ".join("?" * len(values))
 
 
+# SQLite's default limit on bound parameters is 999: lists of ids go into ``IN (…)`` this many at a time.
+ID_CHUNK = 900
+
+
+def id_chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    """``ids`` in lists short enough for one ``IN (…)``."""
+    for start in range(0, len(ids), ID_CHUNK):
+        yield list(ids[start : start + ID_CHUNK])
+
+
 def _like_pattern(term: str) -> str:
     """A LIKE pattern matching ``term`` anywhere in stored JSON (escaped as orjson writes it)."""
     escaped = orjson.dumps(term).decode()[1:-1]
@@ -146,8 +156,7 @@ def count(project: Project, flt: SampleFilter = SampleFilter()) -> int:
 def get_samples(project: Project, ids: Sequence[int]) -> list[Sample]:
     """The samples with these ids, in the order asked (missing ids are left out)."""
     found: dict[int, Sample] = {}
-    for start in range(0, len(ids), 900):
-        chunk = list(ids[start : start + 900])
+    for chunk in id_chunks(ids):
         for row in project.db.execute(
             f"SELECT {_SAMPLE_COLUMNS} FROM samples WHERE id IN ({_placeholders(chunk)})", chunk
         ):
@@ -472,8 +481,7 @@ def sample_rows(project: Project, ids: Sequence[int]) -> list[SampleRow]:
     cut what it shows.
     """
     found: dict[int, SampleRow] = {}
-    for start in range(0, len(ids), 900):
-        chunk = list(ids[start : start + 900])
+    for chunk in id_chunks(ids):
         for row in project.db.execute(
             "SELECT s.id, s.kind, s.subset, s.status, s.label, s.rating, s.assignee, s.content,"
             " (SELECT group_concat(f.flag, ' ') FROM sample_flags f WHERE f.sample_id = s.id)"
