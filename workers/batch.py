@@ -178,8 +178,10 @@ def _body(provider: _BatchProvider, request: ChatRequest) -> dict[str, Any]:
         "messages": [{"role": role, "content": content} for role, content in request.messages],
     }
     temperature = request.temperature if request.temperature != ChatRequest(messages=()).temperature else None
-    body["temperature"] = temperature if temperature is not None else (
-        online.temperature if online.temperature is not None else request.temperature
+    body["temperature"] = (
+        temperature
+        if temperature is not None
+        else (online.temperature if online.temperature is not None else request.temperature)
     )
     max_tokens = request.max_tokens if request.max_tokens is not None else online.max_tokens
     if max_tokens is not None:
@@ -343,8 +345,11 @@ def _completion(line: dict[str, Any]) -> tuple[dict[str, Any] | None, str | None
     status = response.get("status_code", 200)
     body = response.get("body")
     if status != 200:
-        message = body.get("error", {}).get("message") if isinstance(body, dict) and isinstance(
-            body.get("error"), dict) else body
+        message = (
+            body.get("error", {}).get("message")
+            if isinstance(body, dict) and isinstance(body.get("error"), dict)
+            else body
+        )
         return None, f"HTTP {status}: {message}"
     if not isinstance(body, dict):
         return None, "the response has no body"

@@ -73,8 +73,12 @@ def set_key(name: str, key: str) -> None:
         try:
             backend.set_password(SERVICE, name, key)
         except keyring.errors.KeyringError as error:
-            log.warning("The system keyring refused the %s key (%s); keeping it in %s instead.",
-                        name, type(error).__name__, secrets_path())
+            log.warning(
+                "The system keyring refused the %s key (%s); keeping it in %s instead.",
+                name,
+                type(error).__name__,
+                secrets_path(),
+            )
         else:
             _file_delete(name)  # one place per key: an older copy in the file goes
             log.info("Stored the %s key in the system keyring.", name)
