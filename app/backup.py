@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.fsutil import fsync_file
 from app.i18n import _
 from app.store.project import PROJECT_SUFFIX, Project, ProjectError
 
@@ -120,7 +121,7 @@ def restore(project_path: str | os.PathLike[str], backup_path: str | os.PathLike
             message = str(error).replace(str(staged), str(source))
             raise type(error)(f"{message}; nothing was restored") from error
         _remove_sidecars(staged)
-        _fsync(staged)
+        fsync_file(staged)
         with Project.open(project) as current:
             before = backup(current, "before-restore", keep=keep)
         # The project was closed with a TRUNCATE checkpoint: its WAL is empty. A WAL left beside
@@ -213,7 +214,7 @@ def _copy_database(source: Path, target: Path, *, replace: bool = True) -> None:
         finally:
             src.close()
         if replace:
-            _fsync(staged)
+            fsync_file(staged)
             os.replace(staged, target)
     except BaseException:
         if replace:
@@ -245,11 +246,6 @@ def _remove_sidecars(path: Path) -> None:
     for suffix in ("-wal", "-shm", "-journal"):
         with contextlib.suppress(FileNotFoundError):
             path.with_name(path.name + suffix).unlink()
-
-
-def _fsync(path: Path) -> None:
-    with path.open("rb+") as handle:
-        os.fsync(handle.fileno())
 
 
 def _fsync_dir(folder: Path) -> None:

@@ -40,3 +40,11 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "w", encoding: str | 
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp_name)
         raise
+
+
+def fsync_file(path: Path) -> None:
+    """Flush a written file to disk (a power cut right after a rename must not leave it empty).
+
+    Opened for writing: Windows refuses to flush a read-only handle."""
+    with path.open("rb+") as handle:
+        os.fsync(handle.fileno())

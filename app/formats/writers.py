@@ -23,7 +23,7 @@ from typing import IO, Any
 import orjson
 
 from app.formats.base import ExportItem, LineBlock
-from app.fsutil import atomic_write
+from app.fsutil import atomic_write, fsync_file
 from app.records import Kind
 
 Builder = Callable[[ExportItem], dict[str, Any]]
@@ -146,7 +146,7 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
         _remove(tmp)
         raise
     try:
-        _fsync_file(tmp)
+        fsync_file(tmp)
         os.replace(tmp, target)
     except OSError as error:
         _remove(tmp)
@@ -156,15 +156,6 @@ def atomic_path(path: str | os.PathLike[str]) -> Iterator[Path]:
 def _remove(path: Path) -> None:
     with contextlib.suppress(FileNotFoundError):
         path.unlink()
-
-
-def _fsync_file(path: Path) -> None:
-    # A power cut right after the rename must not leave an empty file under the final name.
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def stored_alpaca_line(kind: Kind, data: bytes) -> bytes | None:
