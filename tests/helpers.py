@@ -4,9 +4,12 @@ background tasks after a test."""
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 from PySide6.QtCore import QThreadPool
@@ -21,8 +24,23 @@ from widgets.main_window import MainWindow
 from workers.engine import JobEngine, JobSpec, JobSummary, RetryPolicy
 from workers.providers.openai_provider import OpenAIProvider
 
+REPO = Path(__file__).resolve().parents[1]
+
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, max_attempts=2)
 """Retries that keep a test short: a failed item fails after two quick attempts."""
+
+
+def packaging_script(stem: str) -> ModuleType:
+    """``packaging/<stem>.py`` as a module (packaging/ is no package), loaded once a test run as
+    ``winnow_<stem>`` and registered in sys.modules, where its dataclasses look their module up."""
+    name = f"winnow_{stem}"
+    if name not in sys.modules:
+        spec = importlib.util.spec_from_file_location(name, REPO / "packaging" / f"{stem}.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+    return sys.modules[name]
 
 
 def wait_for_background_tasks(qtbot: Any, what: str, pool_ms: int = 10_000, release_ms: int = 5000) -> None:

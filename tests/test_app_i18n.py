@@ -11,6 +11,7 @@ import pytest
 from app import cli, i18n, importer
 from app.quality import checks, flags, texts
 from app.store import Project, ProjectError, actions, ops
+from tests.helpers import packaging_script
 
 REPO = Path(__file__).resolve().parents[1]
 PLACEHOLDER = re.compile(r"(?<!\{)\{[^{}]*\}(?!\})")
@@ -165,13 +166,7 @@ def test_every_finding_and_title_is_shown_in_chinese(chinese) -> None:
 
 
 def test_catalog_translations_keep_placeholders_and_are_chinese() -> None:
-    import sys
-
-    sys.path.insert(0, str(REPO / "packaging"))
-    try:
-        import build_app_translations as build
-    finally:
-        sys.path.pop(0)
+    build = packaging_script("build_app_translations")
     _header, entries = build.read_po(REPO / "resources" / "i18n" / "app_zh_CN.po")
     assert len(entries) > 150
     wrong = []

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import configparser
-import importlib.util
 import io
 import json
 import logging
@@ -16,18 +15,12 @@ from pathlib import Path
 import pytest
 
 from app import paths
+from tests.helpers import packaging_script
 from widgets import launcher, selftest
 from workers import selftest_server
 
 REPO = Path(__file__).resolve().parents[1]
 CHECKS = 10  # the lines "ok    …" a passing self-test prints, one per check
-
-
-def load_build():
-    spec = importlib.util.spec_from_file_location("winnow_build", REPO / "packaging" / "build.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def assert_passed(result: subprocess.CompletedProcess[str]) -> None:
@@ -122,7 +115,7 @@ def test_portable_option_and_the_settings_override(frozen_program: Path, monkeyp
 @pytest.mark.slow
 def test_installers_are_built_and_each_program_passes_its_self_test(tmp_path: Path) -> None:
     pytest.importorskip("PyInstaller", reason="PyInstaller is in the test extra: pip install -e '.[test]'")
-    build = load_build()
+    build = packaging_script("build")
     dist, work = tmp_path / "dist", tmp_path / "work"
     # Builds the bundle, the .deb and the .tar.gz, and runs --self-test on each (exit 1 if one fails).
     assert build.main(["--dist", str(dist), "--work", str(work)]) == 0

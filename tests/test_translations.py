@@ -13,6 +13,8 @@ import pytest
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QTranslator
 from PySide6.QtWidgets import QApplication, QMenu
 
+from tests.helpers import packaging_script
+
 REPO = Path(__file__).resolve().parents[1]
 I18N = REPO / "resources" / "i18n"
 TS = I18N / "winnow_zh_CN.ts"
@@ -214,11 +216,7 @@ def test_app_catalog_check_passes() -> None:
 
 
 def test_app_catalog_check_finds_what_is_out_of_date(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    sys.path.insert(0, str(REPO / "packaging"))
-    try:
-        import build_app_translations as build
-    finally:
-        sys.path.pop(0)
+    build = packaging_script("build_app_translations")
     shutil.copytree(I18N, tmp_path, dirs_exist_ok=True)
     monkeypatch.setattr(build, "I18N", tmp_path)
     assert build.check("zh_CN") == []
