@@ -284,7 +284,7 @@ class RunDialog(QDialog):
         self.max_cost.setRange(0, 1_000_000)
         self.max_cost.setDecimals(2)
         self.max_cost.setPrefix("$")
-        self.max_cost.setSpecialValueText(self.tr("no limit"))
+        self.max_cost.setSpecialValueText(self.tr("{unit}: no limit").format(unit=self.tr("cost")))
 
         self.estimate_label = QLabel(self.tr("Estimating…"))
         self.estimate_label.setWordWrap(True)
@@ -352,7 +352,9 @@ class RunDialog(QDialog):
         box.setRange(0, 2_000_000_000)
         box.setGroupSeparatorShown(True)
         box.setSuffix(f" {unit}")
-        box.setSpecialValueText(self.tr("no limit"))
+        # At 0 only the special text shows, not the suffix: it names the unit itself, or three boxes
+        # side by side would all read "no limit" with nothing saying what each one limits.
+        box.setSpecialValueText(self.tr("{unit}: no limit").format(unit=unit))
         return box
 
     # what the dialog shows ----------------------------------------------------------------------

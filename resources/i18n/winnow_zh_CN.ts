@@ -1786,8 +1786,12 @@
         <translation>词元</translation>
     </message>
     <message>
-        <source>no limit</source>
-        <translation>不限</translation>
+        <source>{unit}: no limit</source>
+        <translation>{unit}：不限</translation>
+    </message>
+    <message>
+        <source>cost</source>
+        <translation>费用</translation>
     </message>
     <message>
         <source>Estimating…</source>
