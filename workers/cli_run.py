@@ -46,6 +46,7 @@ from workers.engine import (
     job_params,
     job_summaries,
     job_summary,
+    task_option_names,
 )
 from workers.providers.base import ProviderError
 from workers.providers.presets import DEEPL_KEY_NAME, PRESETS, preset
@@ -96,7 +97,12 @@ def add_run_commands(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--price", type=float, help="price per million characters (DeepL) or tokens, for budgets")
     run.add_argument("--timeout", type=float, default=60.0, help="seconds per request (default 60)")
     run.add_argument("--estimate", action="store_true", help="print the estimate and stop")
-    run.add_argument("--seed", type=int, default=0, help="local tasks (leetcode): seed of the random choices")
+    run.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the random choices: leetcode's templates, self-instruct's in-context examples (default 0)",
+    )
 
     jobs = commands.add_parser("jobs", help="list the project's machine jobs")
     jobs.add_argument("project", type=Path)
@@ -326,6 +332,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         concurrency=args.concurrency,
         budgets=_budgets(args),
         pricing=pricing(settings, args.price),
+        task_options={"seed": args.seed} if "seed" in task_option_names(task) else {},
     )
     printer = _Printer()
     with JobEngine(args.project, on_event=printer) as engine:

@@ -164,6 +164,9 @@ class JobSpec:
     """At most this many texts in one request, for providers that take many (DeepL: up to 50)."""
     batch_bytes: int = 100_000
     """At most this many bytes (UTF-8) of text in one such request."""
+    task_options: Mapping[str, Any] = field(default_factory=dict)
+    """The task's own options (self-instruct: ``seed``), kept in the job's ``params`` so a resume
+    builds the same requests; see :func:`job_task`."""
 
 
 @dataclass(frozen=True)
@@ -315,6 +318,23 @@ def _stop_job(run: Any, error: QuotaExceeded | AuthenticationFailed) -> NoReturn
             "paused", N_("the API key was refused: {error}. Fix the key, then resume the job").format(error=error)
         )
     raise _Interrupted from None
+
+
+def job_task(name: str, options: Mapping[str, Any] | None = None) -> Task:
+    """The task of a job: :func:`get_task` configured with the job's ``task_options`` by the task's
+    ``with_options`` (self-instruct's ``seed``). ValueError for options a task does not take."""
+    task = get_task(name)
+    if not options:
+        return task
+    configure = getattr(task, "with_options", None)
+    if configure is None:
+        raise ValueError(f"the task {name!r} takes no options ({', '.join(sorted(options))})")
+    return configure(options)
+
+
+def task_option_names(task: Task) -> tuple[str, ...]:
+    """The options :func:`job_task` can give this task (none for most)."""
+    return tuple(getattr(task, "option_names", ()))
 
 
 def to_request(call: TranslationCall | ChatCall) -> Request:
@@ -555,7 +575,7 @@ class JobEngine:
 
     def estimate(self, spec: JobSpec) -> Estimate:
         """What the job would send and cost (cache hits excluded), before it starts."""
-        task = get_task(spec.task)
+        task = job_task(spec.task, spec.task_options)
         provider = spec.provider_factory()
         try:
             style = _task_style(task, provider)
@@ -599,7 +619,7 @@ class JobEngine:
         """Record the job and its items in the ledger and start it; returns the job id."""
         if spec.concurrency < 1:
             raise ValueError("concurrency must be at least 1")
-        task = get_task(spec.task)
+        task = job_task(spec.task, spec.task_options)
         provider = spec.provider_factory()
         try:
             params = {
@@ -612,6 +632,7 @@ class JobEngine:
                 "style": _task_style(task, provider),
                 "batch_texts": spec.batch_texts,
                 "batch_bytes": spec.batch_bytes,
+                "task_options": dict(spec.task_options),
             }
             ids = list(dict.fromkeys(int(i) for i in spec.sample_ids))
             job_id = self._writer.call(lambda p: _create_job(p, task, provider, params, spec.budgets, ids))
@@ -644,7 +665,7 @@ class JobEngine:
             raise ProjectError(f"job {job_id} is done; retry its failed items with retry_failed")
         if budgets is not None or concurrency is not None:
             self._writer.call(lambda p: _update_job_settings(p, job_id, budgets, concurrency))
-        task = get_task(row["task"])
+        task = job_task(row["task"], orjson.loads(row["params"]).get("task_options"))
         provider = factory()
         self._factories[job_id] = factory
         self._launch(job_id, task, provider)

@@ -5,11 +5,14 @@ education textbooks and exams) and let a model write 3k more by in-context learn
 over the seeds (the selected samples, or those a ``--where`` filter picks); each seed is one item:
 
 - the request shows the seed and ``EXAMPLES - 1`` other seeds of the same job, drawn at random but
-  reproducibly (``random.Random(f"{SEED}:{sample id}")``, as Self-Instruct samples its in-context
+  reproducibly (``random.Random(f"{seed}:{sample id}")``, as Self-Instruct samples its in-context
   examples), and asks for new instruction/input/output samples (:func:`add_examples` is the task's
   ``context`` hook, so the engine's estimate and run build the same request, and a re-run takes the
-  answer from the cache instead of asking again — a new answer only when the seed, the prompt, SEED or
-  the examples change, on purpose);
+  answer from the cache instead of asking again — a new answer only when the seed sample, the prompt,
+  the job's ``seed`` option or the examples change, on purpose);
+- ``seed`` is a per-job option (:meth:`SelfInstructTask.with_options`; ``winnow run --seed``, the Run
+  dialog's Seed): the default :data:`SEED` keeps the requests (and so the cache) as they always were;
+  another seed draws other examples and is part of the prompt version, so it is always another request;
 - the answer's samples are checked one by one (instruction and output present, Chinese, not merely
   explaining a proverb or quote — COIG's third principle); a bad one is set aside under ``rejected``
   in the seed's draft, not added;
@@ -29,12 +32,14 @@ import logging
 import random
 import re
 from collections.abc import Mapping, Sequence
-from typing import Any
+from dataclasses import dataclass, fields, replace
+from functools import partial
+from typing import Any, ClassVar
 
 import orjson
 
 from app.records import ALPACA_FIELDS
-from app.tasks import ChatCall, Usage
+from app.tasks import ChatCall, Task, Usage
 from app.tasks import near_copy as near
 from app.tasks.chat_json import (
     chat_task,
@@ -54,7 +59,7 @@ PROMPT_VERSION = "self-instruct/1"
 PROMPT_FILE = "self_instruct_zh.txt"
 
 SEED = 0
-"""Seed of the in-context example draw. Change it to ask again with other examples."""
+"""Default seed of the in-context example draw; a job's ``seed`` option asks again with other examples."""
 EXAMPLES = 5
 """Seeds shown per request: the item's own seed and this many less one drawn from the job's seeds."""
 MAX_NEW = 10
@@ -92,11 +97,13 @@ def _seed(content: Mapping[str, Any]) -> dict[str, str]:
     return fields
 
 
-def add_examples(project: Any, pool: Sequence[int], sample_id: int, content: Mapping[str, Any]) -> dict[str, Any]:
+def add_examples(
+    project: Any, pool: Sequence[int], sample_id: int, content: Mapping[str, Any], *, seed: int = SEED
+) -> dict[str, Any]:
     """The task's ``context`` hook: ``content`` plus up to ``EXAMPLES - 1`` other seeds of the job
-    (instruction samples with an instruction), drawn reproducibly for this sample."""
+    (instruction samples with an instruction), drawn reproducibly for this sample and ``seed``."""
     others = sorted({int(i) for i in pool} - {int(sample_id)})
-    drawn = random.Random(f"{SEED}:{sample_id}").sample(others, min(len(others), 8 * EXAMPLES))
+    drawn = random.Random(f"{seed}:{sample_id}").sample(others, min(len(others), 8 * EXAMPLES))
     examples: list[dict[str, str]] = []
     if drawn:
         rows = {
@@ -217,7 +224,39 @@ def estimate(content: Mapping[str, Any], prompt: str) -> Usage:
     return chat_usage(call, 3 * per_sample * 1.2 + 40)
 
 
-TASK = chat_task(
+def prompt_version(seed: int) -> str:
+    """The prompt version of a job with this seed: part of the cache key and recorded with every
+    suggestion. Another seed is always another request, even when it happens to draw the same
+    examples (a job of two seeds has only one to show); the default keeps the version it always had."""
+    return PROMPT_VERSION if seed == SEED else f"{PROMPT_VERSION}+seed={seed}"
+
+
+@dataclass(frozen=True)
+class SelfInstructTask(Task):
+    """The task with its per-job option: ``seed`` of the in-context example draw.
+
+    The engine records a job's options with the job and calls :meth:`with_options` whenever it
+    builds the job's task (estimate, start, resume), so a resumed job draws the examples it drew."""
+
+    seed: int = SEED
+    option_names: ClassVar[tuple[str, ...]] = ("seed",)
+    """The options :meth:`with_options` takes (``winnow run --seed``, the Run dialog's Seed)."""
+
+    def with_options(self, options: Mapping[str, Any]) -> SelfInstructTask:
+        """This task with the job's options; ValueError for an option it does not know."""
+        unknown = sorted(set(options) - set(self.option_names))
+        if unknown:
+            raise ValueError(f"the task {self.name!r} has no option {', '.join(unknown)}")
+        seed = options.get("seed", SEED)
+        if isinstance(seed, bool) or not isinstance(seed, int):
+            raise ValueError(f"the seed must be a whole number, not {seed!r}")
+        if seed == self.seed:
+            return self
+        context = add_examples if seed == SEED else partial(add_examples, seed=seed)
+        return replace(self, seed=seed, context=context, prompt_version=prompt_version(seed))
+
+
+_BASE = chat_task(
     NAME,
     ("instruction",),
     PROMPT_VERSION,
@@ -230,3 +269,4 @@ TASK = chat_task(
     context=add_examples,
     screen=screen,
 )
+TASK = SelfInstructTask(**{f.name: getattr(_BASE, f.name) for f in fields(_BASE)})
