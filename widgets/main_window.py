@@ -5,7 +5,9 @@ the next sample shows); it never runs SQL itself."""
 from __future__ import annotations
 
 import logging
+import threading
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from widgets.quality import QualityPanel, install_quality_menu
 from widgets.sample_model import display_names
 from widgets.sample_table import SampleBrowser
 from widgets.shortcuts import CheatSheet, shortcuts
+from widgets.tasks import BackgroundTask, run_in_background
 from widgets.team import install_team_menu
 from widgets.verdict_bar import VerdictBar
 
@@ -55,6 +58,10 @@ SAVE_DELAY_MS = 600
 COALESCE_SECONDS = 60.0
 # A copy of the project file is kept this often while the window is open.
 BACKUP_INTERVAL_MS = 10 * 60 * 1000
+# How long closing, restoring or switching projects waits for a cancelled backup to clean up. A
+# cancel lands within milliseconds (app.backup checks it every few); only a copy that has just
+# finished still has its fsync to do, a few seconds for a gigabyte on a slow disk.
+BACKUP_STOP_TIMEOUT_S = 30.0
 
 # Key decisions: the review verdict each implies (COIG: 1 and 2 usable, 3 needs fixing, 4 unusable).
 VERDICT_OF_LABEL = {1: "accept", 2: "accept", 3: "needs_fix", 4: "reject"}
@@ -105,9 +112,16 @@ class MainWindow(QMainWindow):
         self._shown_at: float | None = None
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS, timeout=self.save_pending)
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS, timeout=self._periodic_backup)
+        # The backup running in the background, and the event its function sets when it has returned
+        # (its partial file removed): at most one at a time.
+        self._backup_task: BackgroundTask | None = None
+        self._backup_returned: threading.Event | None = None
         self._compose = _ComposeWatcher()
         QGuiApplication.instance().installEventFilter(self._compose)
         self._build()
+        # "Backing up…" / "Backed up at 15:42" beside the save state: never a dialog, never in the way.
+        self.backup_state = QLabel(self)
+        self.statusBar().addPermanentWidget(self.backup_state)
         self._bind_shortcuts()
         self._build_menus()
         self.jobs = install_jobs(self)
@@ -204,7 +218,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("&Import…"), self.import_dialog, "Ctrl+I")
         self._action(file_menu, self.tr("&Export…"), self.export_dialog, "Ctrl+E")
         file_menu.addSeparator()
-        self._action(file_menu, self.tr("&Back up now"), lambda: self._backup("manual", announce=True))
+        self._action(file_menu, self.tr("&Back up now"), lambda: self._start_backup("manual", announce=True))
         self._action(file_menu, self.tr("Restore a &backup…"), self.restore_backup)
         file_menu.addSeparator()
         self._action(file_menu, self.tr("Your &name and role…"), self.edit_user)
@@ -270,6 +284,7 @@ class MainWindow(QMainWindow):
 
     def switch_project(self, project: Project) -> None:
         self.save_pending()
+        self._stop_backup()
         old = self.project
         self.current = None
         self._open_in_views(project)
@@ -587,19 +602,85 @@ class MainWindow(QMainWindow):
         ExportDialog(self.project, self.browser.filter(), self).exec()
 
     def _backup(self, reason: str, *, announce: bool = False) -> None:
+        """Back up now, on this thread: for a step that must not begin before its backup is on disk
+        (a bulk change). A background backup still running is superseded: cancelled first."""
+        self._stop_backup()
         try:
             path = backup.backup(self.project, reason)
         except (OSError, ProjectError) as error:
             log.warning("backup failed: %s", error)
             self.statusBar().showMessage(self.tr("Backup failed: {error}").format(error=error), 8000)
             return
+        self._show_backed_up(path)
         if announce:
             self.statusBar().showMessage(self.tr("Backed up to {path}").format(path=path), 6000)
 
     def _periodic_backup(self) -> None:
-        self._backup("periodic")
+        if self._backup_task is None:  # the last one is still copying: this tick is not needed
+            self._start_backup("periodic")
+
+    def _start_backup(self, reason: str, *, announce: bool = False) -> None:
+        """Back up in the background: a gigabyte takes seconds to copy, the window must not freeze.
+
+        The worker gets the path, never the GUI's connection; app.backup reads a consistent
+        snapshot through its own. A backup asked for by the user supersedes a periodic one running.
+        """
+        self._stop_backup()
+        returned = threading.Event()
+        task = run_in_background(_backup_in_worker, self.project.path, reason, returned)
+        task.finished.connect(lambda path: self._on_backup_finished(task, path, announce))
+        task.failed.connect(lambda message: self._on_backup_failed(task, message))
+        self._backup_task, self._backup_returned = task, returned
+        self.backup_state.setText(self.tr("Backing up…"))
+        self.backup_state.setToolTip("")
+
+    def _stop_backup(self) -> None:
+        """Cancel the background backup, if any, and wait until its function has returned: before the
+        project file is closed or replaced, or another backup starts. Its partial file is gone then."""
+        task, returned = self._backup_task, self._backup_returned
+        if task is None or returned is None:
+            return
+        self._backup_task = self._backup_returned = None
+        task.finished.disconnect()
+        task.failed.disconnect()
+        task.cancel()
+        if not returned.wait(BACKUP_STOP_TIMEOUT_S):
+            log.warning("a cancelled backup still runs after %.0f s", BACKUP_STOP_TIMEOUT_S)
+        self.backup_state.clear()
+
+    def _on_backup_finished(self, task: BackgroundTask, path: Path | None, announce: bool) -> None:
+        if task is not self._backup_task:
+            return
+        self._backup_task = self._backup_returned = None
+        if path is None:  # cancelled
+            self.backup_state.clear()
+            return
+        self._show_backed_up(path)
+        if announce:
+            self.statusBar().showMessage(self.tr("Backed up to {path}").format(path=path), 6000)
+
+    def _on_backup_failed(self, task: BackgroundTask, message: str) -> None:
+        if task is not self._backup_task:
+            return
+        self._backup_task = self._backup_returned = None
+        self.backup_state.setText(self.tr("Backup failed"))
+        self.backup_state.setToolTip(message)
+        self.statusBar().showMessage(self.tr("Backup failed: {error}").format(error=message), 8000)
+
+    def _show_backed_up(self, path: Path) -> None:
+        self.backup_state.setText(self.tr("Backed up at {time}").format(time=f"{datetime.now():%H:%M}"))
+        self.backup_state.setToolTip(str(path))
 
     def restore_backup(self) -> None:
+        # Nothing may prune the folder while the user picks from it, nor copy the file being replaced.
+        self._stop_backup()
+        self._backup_timer.stop()
+        try:
+            self._restore_backup()
+        finally:
+            self._backup_timer.start()
+
+    def _restore_backup(self) -> None:
         found = backup.list_backups(self.project.path)
         if not found:
             QMessageBox.information(self, self.tr("Restore"), self.tr("There are no backups of this project yet."))
@@ -616,6 +697,8 @@ class MainWindow(QMainWindow):
         self.project.close()
         try:
             backup.restore(path, chosen.path)
+        except ProjectError as error:
+            QMessageBox.warning(self, self.tr("Cannot restore the backup"), str(error))
         finally:
             self.project = Project.open(path, lock=True)
             self._open_in_views(self.project)
@@ -659,5 +742,16 @@ class MainWindow(QMainWindow):
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/splitter", self.splitter.saveState())
         self._backup_timer.stop()
+        self._stop_backup()
         QGuiApplication.instance().removeEventFilter(self._compose)
         super().closeEvent(event)
+
+
+def _backup_in_worker(
+    project_path: Path, reason: str, returned: threading.Event, *, progress, cancelled
+) -> Path | None:
+    """In the worker thread: the backup, then the event the window waits on when it stops one."""
+    try:
+        return backup.backup_file(project_path, reason, cancelled=cancelled)
+    finally:
+        returned.set()
