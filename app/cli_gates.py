@@ -18,7 +18,6 @@ from typing import Any
 
 from app import gates, qa_stats
 from app.agreement import METRICS, as_float, rating_agreement
-from app.packages.assign import batches
 from app.store.project import Project, ProjectError
 
 EXIT_OK = 0
@@ -118,8 +117,7 @@ def cmd_gate(args: argparse.Namespace) -> int:
     with Project.open(args.project) as project:
         if args.batch is None:
             rows = [["batch", "annotator", "samples", "state", "phase", "round", "passed"]]
-            for batch in batches(project):
-                info = gates.batch_info(project, batch["id"])
+            for info in gates.batch_infos(project):
                 rows.append(
                     [info["name"], info["annotator"], str(info["samples"]), info["state"], info["phase"],
                      str(info["round"]), f"stage {info['gate_stage']}" if info["gate_stage"] else "—"]

@@ -41,7 +41,6 @@ from PySide6.QtWidgets import (
 )
 
 from app import gates
-from app.packages.assign import batches as list_batches
 from app.store import Changes, Project, ProjectError, query
 from widgets import first_run
 from widgets.dashboard import Dashboard
@@ -208,16 +207,13 @@ class GatePanel(QDialog):
     def fill_batches(self, select: str | None = None) -> None:
         self.batch_box.blockSignals(True)
         self.batch_box.clear()
-        for batch in list_batches(self.project):
+        infos = gates.batch_infos(self.project)
+        for batch in infos:
             self.batch_box.addItem(f"{batch['name']} ({batch['annotator']}, {batch['samples']})", batch["name"])
         index = self.batch_box.findData(select) if select else -1
         if index < 0:
             # The first batch with a gate to run, else the first.
-            index = 0
-            for number in range(self.batch_box.count()):
-                if gates.due_stage(gates.batch_info(self.project, self.batch_box.itemData(number))) is not None:
-                    index = number
-                    break
+            index = next((number for number, info in enumerate(infos) if gates.due_stage(info) is not None), 0)
         self.batch_box.setCurrentIndex(index)
         self.batch_box.blockSignals(False)
         self.load()

@@ -174,25 +174,50 @@ def assign_batches(
     return Assignment(name, plan, len(wanted) - len(free), op.changes)
 
 
-def batches(project: Project, *, assignment: str | None = None) -> list[dict[str, Any]]:
-    """Every batch with its counts, oldest first."""
+_BATCH_KEYS = ("id", "name", "assignment", "annotator", "state", "created_at", "exported_at", "merged_at", "samples")
+_BATCH_COLUMNS = {"phase", "round", "gate_stage", "seed"}
+"""Columns of ``batches`` a caller may ask for besides the usual ones (:mod:`app.gates` reads these)."""
+
+
+def _batch_rows(
+    project: Project, where: str = "", params: Sequence[Any] = (), columns: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Batches (those ``where`` picks, on ``batches b``) with their counts, oldest first: one query."""
+    unknown = set(columns) - _BATCH_COLUMNS
+    if unknown:
+        raise ValueError(f"not a batch column to read: {', '.join(sorted(unknown))}")
+    more = "".join(f", b.{column}" for column in columns)
     rows = project.db.execute(
         "SELECT b.id, b.name, b.assignment, b.annotator, b.state, b.created_at, b.exported_at, b.merged_at,"
-        " count(bs.id), coalesce(sum(bs.shared), 0) FROM batches b LEFT JOIN batch_samples bs ON bs.batch_id = b.id"
-        + (" WHERE b.assignment = ?" if assignment else "")
+        f" count(bs.id), coalesce(sum(bs.shared), 0){more}"
+        " FROM batches b LEFT JOIN batch_samples bs ON bs.batch_id = b.id"
+        + (f" WHERE {where}" if where else "")
         + " GROUP BY b.id ORDER BY b.id",
-        [assignment] if assignment else [],
+        list(params),
     ).fetchall()
-    keys = ("id", "name", "assignment", "annotator", "state", "created_at", "exported_at", "merged_at", "samples")
-    return [{**dict(zip(keys, row[:9], strict=True)), "shared": row[9]} for row in rows]
+    return [
+        {**dict(zip(_BATCH_KEYS, row[:9], strict=True)), "shared": row[9], **dict(zip(columns, row[10:], strict=True))}
+        for row in rows
+    ]
 
 
-def find_batch(project: Project, name_or_id: str | int) -> dict[str, Any]:
-    """A batch by name (``a1-alice-1``) or id."""
-    for batch in batches(project):
-        if batch["name"] == str(name_or_id) or str(batch["id"]) == str(name_or_id):
-            return batch
-    raise ProjectError(f"no batch {name_or_id!r}; see `winnow batches {project.path}`")
+def batches(project: Project, *, assignment: str | None = None, columns: Sequence[str] = ()) -> list[dict[str, Any]]:
+    """Every batch with its counts, oldest first; ``columns``: more of its columns (phase, round,
+    gate_stage, seed) in the same query."""
+    if assignment:
+        return _batch_rows(project, "b.assignment = ?", [assignment], columns)
+    return _batch_rows(project, columns=columns)
+
+
+def find_batch(project: Project, name_or_id: str | int, *, columns: Sequence[str] = ()) -> dict[str, Any]:
+    """A batch by name (``a1-alice-1``) or id: the oldest that matches either. One query for that batch
+    alone, not a listing of them all (callers ask it once per batch)."""
+    key = str(name_or_id)
+    oldest = "SELECT id FROM batches WHERE name = ? OR CAST(id AS TEXT) = ? ORDER BY id LIMIT 1"
+    found = _batch_rows(project, f"b.id = ({oldest})", [key, key], columns)
+    if not found:
+        raise ProjectError(f"no batch {name_or_id!r}; see `winnow batches {project.path}`")
+    return found[0]
 
 
 def batch_sample_ids(project: Project, batch_id: int) -> list[int]:
