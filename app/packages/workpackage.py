@@ -62,6 +62,7 @@ from app.store import index
 from app.store.actions import record_first_revision
 from app.store.ops import Changes, Operation, operation
 from app.store.project import Project, ProjectError, now_iso
+from app.store.query import id_chunks
 
 log = logging.getLogger("winnow.packages")
 
@@ -196,8 +197,7 @@ def export_package(project: Project, batch: str | int, out: str | os.PathLike[st
 
 def _sample_rows(project: Project, ids: Sequence[int]) -> list[tuple]:
     rows: list[tuple] = []
-    for start in range(0, len(ids), 900):
-        chunk = ids[start : start + 900]
+    for chunk in id_chunks(ids):
         rows.extend(
             project.db.execute(
                 "SELECT id, kind, subset, content, status, label, rating, version FROM samples"
@@ -232,8 +232,7 @@ def _fill_package(
             )
         index.add(conn, [(row[0], index.text_of(row[3])) for row in rows])
         ids = [row[0] for row in rows]
-        for start in range(0, len(ids), 900):
-            chunk = ids[start : start + 900]
+        for chunk in id_chunks(ids):
             drafts = lead.db.execute(
                 "SELECT sample_id, task, content, engine, model, prompt_version, cost, created_at, characters, tokens"
                 f" FROM suggestions WHERE state = 'pending' AND sample_id IN ({','.join('?' * len(chunk))})"
@@ -423,8 +422,7 @@ def verify_package(project: Project, package: Package) -> dict[str, Any]:
 
 def _existing(project: Project, ids: Sequence[int]) -> list[tuple]:
     rows: list[tuple] = []
-    for start in range(0, len(ids), 900):
-        chunk = list(ids[start : start + 900])
+    for chunk in id_chunks(ids):
         rows.extend(project.db.execute(f"SELECT id FROM samples WHERE id IN ({','.join('?' * len(chunk))})", chunk))
     return rows
 
