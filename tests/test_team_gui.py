@@ -35,6 +35,15 @@ def open_window(qtbot, project: Project) -> MainWindow:
     return window
 
 
+def click_assign(qtbot, dialog: AssignDialog) -> None:
+    """Click Assign and wait for the assignment, which runs in the background."""
+    dialog.assign_button.click()
+    assert dialog.assign_task is not None and not dialog.assign_button.isEnabled()
+    with qtbot.waitSignal(dialog.assign_task.done, timeout=20_000):
+        pass
+    assert dialog.assign_button.isEnabled()
+
+
 def send(qtbot, dialog: AssignDialog, folder: Path) -> None:
     task = dialog.export_selected(folder)
     assert task is not None
@@ -50,7 +59,7 @@ def test_assign_dialog_assigns_and_sends_packages(qtbot, lead: Project, tmp_path
     assert "21 samples" in dialog.scope.text()
     dialog.annotators.setText("张三，李四")  # a full-width comma, as a Chinese keyboard types it
     dialog.overlap.setValue(20)
-    dialog.assign_button.click()
+    click_assign(qtbot, dialog)
     assert dialog.table.rowCount() == 2
     assert [dialog.table.item(r, 1).text() for r in range(2)] == ["张三", "李四"]
     assert len(dialog.selected_batch_ids()) == 2
@@ -131,7 +140,7 @@ def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch)
     dialog = lead_window.team.assign()
     dialog.annotators.setText("alice, bob")
     dialog.overlap.setValue(20)
-    dialog.assign_button.click()
+    click_assign(qtbot, dialog)
     outbox = tmp_path / "outbox"
     outbox.mkdir()
     send(qtbot, dialog, outbox)
@@ -213,3 +222,65 @@ def test_packages_dropped_on_the_window_are_merged(qtbot, lead: Project, tmp_pat
     assert assign.find_batch(lead, batch["id"])["state"] == "merged"
     assert "1 reviews" in window.statusBar().currentMessage()
     window.close()
+
+
+def batches_made(project: Project) -> list[tuple]:
+    """The batches, their samples and each sample's assignee: what an assignment wrote."""
+    return [
+        *project.db.execute("SELECT id, name, assignment, annotator, state, seed FROM batches ORDER BY id"),
+        *project.db.execute("SELECT batch_id, sample_id, shared FROM batch_samples ORDER BY id"),
+        *project.db.execute("SELECT id, assignee FROM samples ORDER BY id"),
+    ]
+
+
+def test_assign_dialog_counts_in_sql_and_reads_ids_only_to_assign(
+    qtbot, lead: Project, tmp_path: Path, samples_dir: Path
+) -> None:
+    ids = query.sample_ids(lead)
+    flt = query.SampleFilter(ids=tuple(ids[2:19]))
+    assign.assign_batches(lead, ids[:5], ["先来的"], seed=1)  # three of the filter's samples are out already
+    statements: list[str] = []
+    lead.db.conn.set_trace_callback(statements.append)
+    dialog = AssignDialog(lead, flt)
+    lead.db.conn.set_trace_callback(None)
+    qtbot.addWidget(dialog)
+    assert dialog.scope.text() == "17 samples in the current list (3 of them already out with annotators)."
+    reads = [s for s in statements if "FROM samples" in s]
+    assert reads and all(s.startswith("SELECT count(*)") for s in reads)  # counted, no ids read
+    assert not any("FROM batch_samples" in s and "count(*)" not in s for s in statements)
+
+    dialog.annotators.setText("张三，李四，王五")
+    dialog.overlap.setValue(30)
+    dialog.batch_size.setValue(3)
+    dialog.seed.setValue(42)
+    click_assign(qtbot, dialog)
+    assert "Assignment a2: " in dialog.message.text()
+    assert dialog.scope.text() == "17 samples in the current list (17 of them already out with annotators)."
+    # The same split as assigning the filter's ids directly with the same seed.
+    with lead_project(tmp_path / "again.winnow", samples_dir) as again:
+        assign.assign_batches(again, ids[:5], ["先来的"], seed=1)
+        assign.assign_batches(again, query.sample_ids(again, flt), ["张三", "李四", "王五"], overlap=0.3, seed=42,
+                              batch_size=3)  # fmt: skip
+        assert batches_made(lead) == batches_made(again)
+    assert len(dialog.selected_batch_ids()) == len(assign.batches(lead, assignment="a2")) > 3
+
+
+def test_assign_dialog_refuses_a_bad_form_at_once_and_reports_what_the_background_found(qtbot, lead: Project) -> None:
+    dialog = AssignDialog(lead, query.SampleFilter())
+    qtbot.addWidget(dialog)
+    dialog.annotators.setText("alice, bob")
+    dialog.overlap.setValue(0)
+    dialog.batch_size.setValue(0)
+    assert dialog.assign() is not None
+    assert dialog.assign() is None  # one assignment at a time
+    with qtbot.waitSignal(dialog.assign_task.done, timeout=20_000):
+        pass
+    dialog.annotators.setText(" , ")
+    assert dialog.assign() is None
+    assert "name at least one annotator" in dialog.message.text()
+    dialog.annotators.setText("carol")
+    task = dialog.assign()  # everything is out with alice and bob now: found in the background
+    with qtbot.waitSignal(task.done, timeout=20_000):
+        pass
+    assert "all 21 are already out with annotators" in dialog.message.text()
+    assert dialog.assign_button.isEnabled()

@@ -87,6 +87,25 @@ def export_in_background(
     return task
 
 
+def assign_filter(
+    project_path: Path,
+    author: str,
+    flt: SampleFilter,
+    annotators: list[str],
+    *,
+    overlap: float,
+    seed: int,
+    batch_size: int | None,
+    progress: Callable[[int], None],
+    cancelled: Callable[[], bool],
+) -> assign.Assignment:
+    """Assign the filter's samples: their ids are read here, in the pool, not when the dialog opens.
+    One transaction, so it is not cancelled half-way."""
+    with Project.open(project_path, author=author) as project:
+        ids = query.sample_ids(project, flt)
+        return assign.assign_batches(project, ids, annotators, overlap=overlap, seed=seed, batch_size=batch_size)
+
+
 def merge_files(
     project_path: Path,
     author: str,
@@ -110,8 +129,8 @@ class AssignDialog(QDialog):
         self.project = project
         self.flt = flt
         self.task: BackgroundTask | None = None
+        self.assign_task: BackgroundTask | None = None
         self.setWindowTitle(self.tr("Assign and send work packages"))
-        self.sample_ids = query.sample_ids(project, flt)
 
         self.scope = QLabel(self)
         self.scope.setWordWrap(True)
@@ -167,9 +186,10 @@ class AssignDialog(QDialog):
         self.fill_batches()
 
     def fill_batches(self) -> None:
+        # Counted in SQL: the ids are read only when the user assigns (in the pool, :func:`assign_filter`).
         self.scope.setText(
             self.tr("{n} samples in the current list ({out} of them already out with annotators).").format(
-                n=f"{len(self.sample_ids):,}", out=f"{len(set(self.sample_ids) & assign.samples_out(self.project)):,}"
+                n=f"{query.count(self.project, self.flt):,}", out=f"{assign.count_out(self.project, self.flt):,}"
             )
         )
         found = assign.batches(self.project)
@@ -184,19 +204,38 @@ class AssignDialog(QDialog):
                 self.table.setItem(row, column, item)
         self.export_button.setEnabled(bool(found))
 
-    def assign(self) -> None:
+    def assign(self) -> BackgroundTask | None:
+        """Split the filter's samples in the background (None: the form is refused as it stands)."""
+        if self.assign_task is not None and self.assign_task.is_running():
+            return None
+        annotators_text = self.annotators.text().replace("，", ",")
+        overlap = self.overlap.value() / 100
+        batch_size = self.batch_size.value() or None
         try:
-            result = assign.assign_batches(
-                self.project,
-                self.sample_ids,
-                assign.annotator_names(self.annotators.text().replace("，", ",")),
-                overlap=self.overlap.value() / 100,
-                seed=self.seed.value(),
-                batch_size=self.batch_size.value() or None,
-            )
+            annotators = assign.annotator_names(annotators_text)
+            assign.check_plan(annotators, overlap=overlap, batch_size=batch_size)
         except ProjectError as error:
             self.show_message(str(error), error=True)
-            return
+            return None
+        self.assign_button.setEnabled(False)
+        self.show_message(self.tr("Assigning the samples…"))
+        task = run_in_background(
+            assign_filter,
+            self.project.path,
+            self.project.author,
+            self.flt,
+            annotators,
+            overlap=overlap,
+            seed=self.seed.value(),
+            batch_size=batch_size,
+        )
+        task.finished.connect(self._assigned)
+        task.failed.connect(lambda message: self.show_message(message, error=True))
+        task.done.connect(lambda: self.assign_button.setEnabled(True))
+        self.assign_task = task
+        return task
+
+    def _assigned(self, result: assign.Assignment) -> None:
         self.changed.emit(result.changes)
         self.fill_batches()
         names = {b.name for b in result.batches}

@@ -15,6 +15,7 @@ from typing import Any
 from app.i18n import N_
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
+from app.store.query import SampleFilter, where_clause
 
 # Samples in a batch in one of these states are out with an annotator: they are not assigned again.
 ACTIVE_STATES = ("assigned", "exported", "returned")
@@ -40,6 +41,18 @@ def annotator_names(text: str | Iterable[str]) -> list[str]:
     return names
 
 
+def check_plan(annotators: Sequence[str], *, overlap: float = 0.0, batch_size: int | None = None) -> None:
+    """Refuse a split :func:`plan_batches` cannot make, before any sample is read."""
+    if not annotators:
+        raise ProjectError("name at least one annotator")
+    if not 0.0 <= overlap <= 1.0:
+        raise ProjectError(f"overlap must be between 0 and 1 (e.g. 0.1 for 10 %), not {overlap}")
+    if overlap > 0 and len(annotators) < 2:
+        raise ProjectError("an overlap needs at least two annotators")
+    if batch_size is not None and batch_size < 1:
+        raise ProjectError(f"batch size must be at least 1, not {batch_size}")
+
+
 def plan_batches(
     sample_ids: Sequence[int],
     annotators: Sequence[str],
@@ -57,14 +70,7 @@ def plan_batches(
     samples, in id order, are cut into batches of ``batch_size`` (default: one batch each).
     """
     annotators = list(annotators)
-    if not annotators:
-        raise ProjectError("name at least one annotator")
-    if not 0.0 <= overlap <= 1.0:
-        raise ProjectError(f"overlap must be between 0 and 1 (e.g. 0.1 for 10 %), not {overlap}")
-    if overlap > 0 and len(annotators) < 2:
-        raise ProjectError("an overlap needs at least two annotators")
-    if batch_size is not None and batch_size < 1:
-        raise ProjectError(f"batch size must be at least 1, not {batch_size}")
+    check_plan(annotators, overlap=overlap, batch_size=batch_size)
     ids = sorted(set(sample_ids))
     random.Random(seed).shuffle(ids)
     n_shared = round(overlap * len(ids))
@@ -108,6 +114,18 @@ def samples_out(project: Project) -> set[int]:
             ACTIVE_STATES,
         )
     }
+
+
+def count_out(project: Project, flt: SampleFilter = SampleFilter()) -> int:
+    """How many of the filter's samples are in a batch still out with an annotator, counted in SQL
+    (the assign dialog shows it; reading the ids of a million samples would freeze it)."""
+    where, params = where_clause(flt)
+    marks = ", ".join("?" * len(ACTIVE_STATES))
+    return project.db.execute(
+        f"SELECT count(*) FROM samples s WHERE {where} AND s.id IN (SELECT bs.sample_id FROM batch_samples bs"
+        f" JOIN batches b ON b.id = bs.batch_id WHERE b.state IN ({marks}))",
+        [*params, *ACTIVE_STATES],
+    ).fetchone()[0]
 
 
 @dataclass
