@@ -18,6 +18,7 @@ import errno
 import logging
 import os
 import re
+import shutil
 import sqlite3
 import tempfile
 from collections.abc import Callable
@@ -262,10 +263,11 @@ def _snapshot(source: Path, target: Path, cancelled: Callable[[], bool]) -> bool
             staged.unlink()
         if isinstance(error, sqlite3.Error) and cancelled():
             return False  # "interrupted": the progress handler said stop
-        if _is_disk_full(error):
+        if _is_disk_full(error, source, target.parent):
             raise ProjectError(
                 _(
-                    "{folder}: the disk is full; no backup was taken (the earlier ones are kept). Free some space"
+                    "{folder}: not enough free space on the disk for a backup; none was taken (the earlier "
+                    "ones are kept). Free some space"
                 ).format(folder=target.parent)
             ) from error
         if isinstance(error, sqlite3.Error):
@@ -278,11 +280,19 @@ def _snapshot(source: Path, target: Path, cancelled: Callable[[], bool]) -> bool
     return True
 
 
-def _is_disk_full(error: BaseException) -> bool:
+def _is_disk_full(error: BaseException, source: Path, folder: Path) -> bool:
     if isinstance(error, OSError):
         return error.errno in (errno.ENOSPC, errno.EDQUOT)
-    # The primary result code (the low byte of an extended one) SQLITE_FULL.
-    return isinstance(error, sqlite3.Error) and (getattr(error, "sqlite_errorcode", 0) & 0xFF) == sqlite3.SQLITE_FULL
+    if not isinstance(error, sqlite3.Error):
+        return False
+    # VACUUM INTO reports a full disk as SQLITE_FULL or, from inside, as a bare SQLITE_IOERR (seen on
+    # a full tmpfs): ask the disk. The partial copy is gone by now, so this is the room there was.
+    if (getattr(error, "sqlite_errorcode", 0) & 0xFF) not in (sqlite3.SQLITE_FULL, sqlite3.SQLITE_IOERR):
+        return False
+    try:
+        return shutil.disk_usage(folder).free < source.stat().st_size
+    except OSError:
+        return False
 
 
 def _copy_database(source: Path, target: Path, *, replace: bool = True) -> None:

@@ -3,7 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import os
+import shutil
 import sqlite3
+import subprocess
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -67,6 +73,170 @@ def test_backup_during_another_connections_write_holds_the_last_commit(loaded: P
     with Project.open(path) as copy:
         assert query.count(copy) == 3
         assert query.stats(copy)["by_status"] == {"new": 3}
+
+
+def _partial_files(project_path: Path) -> list[Path]:
+    folder = backup.backup_dir(project_path)
+    return sorted(folder.glob(".*.part")) if folder.is_dir() else []
+
+
+def _status_of(path: Path, sample_id: int) -> str:
+    # Plain sqlite3, not Project.open: for a copy of the main file alone, without its -wal.
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("SELECT status FROM samples WHERE id = ?", (sample_id,)).fetchone()[0]
+    finally:
+        conn.close()
+
+
+def _integrity(path: Path) -> str:
+    conn = sqlite3.connect(path)
+    try:
+        return conn.execute("PRAGMA integrity_check").fetchone()[0]
+    finally:
+        conn.close()
+
+
+def test_backup_holds_commits_still_only_in_the_wal(loaded: Project, tmp_path: Path) -> None:
+    actions.set_status(loaded, [2], "accepted")
+    wal = loaded.path.with_name(loaded.path.name + "-wal")
+    assert wal.stat().st_size > 0, "the commit is in the WAL, not checkpointed"
+    main_file_alone = tmp_path / "main-file-alone.winnow"
+    shutil.copyfile(loaded.path, main_file_alone)
+    assert _status_of(main_file_alone, 2) == "new", "the main file does not have it yet"
+
+    made: list[Path | None] = []
+    worker = threading.Thread(target=lambda: made.append(backup.backup_file(loaded.path, "periodic")))
+    worker.start()
+    worker.join()
+    assert made[0] is not None
+    assert _status_of(made[0], 2) == "accepted"
+    assert not made[0].with_name(made[0].name + "-wal").exists()
+    assert _integrity(made[0]) == "ok"
+
+
+def _checks_in_a_backup(project_path: Path) -> int:
+    """How often a backup of the project asks whether it was cancelled (a backup taken to count)."""
+    calls = 0
+
+    def count() -> bool:
+        nonlocal calls
+        calls += 1
+        return False
+
+    made = backup.backup_file(project_path, "counting", cancelled=count)
+    assert made is not None
+    made.unlink()
+    return calls
+
+
+def test_backup_is_the_snapshot_at_its_start_while_another_connection_commits(
+    loaded: Project, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The GUI's connection commits while the copy runs in another thread: it is not blocked, and
+    the backup holds the state when the copy began, whole (not half of each)."""
+    monkeypatch.setattr(backup, "_CHECK_EVERY", 20)  # so that even three samples give many checks
+    # Halfway through the copy: its read transaction (the snapshot) was opened well before. The
+    # first few checks come before, while VACUUM INTO attaches the new file.
+    halfway = _checks_in_a_backup(loaded.path) // 2
+    assert halfway > 20
+    copying = threading.Event()
+    committed = threading.Event()
+    calls = 0
+
+    def check() -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == halfway:
+            copying.set()
+            assert committed.wait(10), "the commit did not come"
+        return False
+
+    made: list[Path | None] = []
+    worker = threading.Thread(target=lambda: made.append(backup.backup_file(loaded.path, "during", cancelled=check)))
+    worker.start()
+    try:
+        assert copying.wait(10)
+        actions.set_status(loaded, query.sample_ids(loaded), "rejected")  # must not wait for the copy
+        actions.edit_content(loaded, 1, {"instruction": "复制期间改的", "input": "", "output": ""})
+    finally:
+        committed.set()
+        worker.join(10)
+    assert made and made[0] is not None
+    with Project.open(made[0]) as copy:
+        assert query.stats(copy)["by_status"] == {"new": 3}
+        assert query.get_sample(copy, 1).content["instruction"] == ALPACA[0]["instruction"]
+    assert _integrity(made[0]) == "ok"
+    assert query.stats(loaded)["by_status"] == {"rejected": 3}
+
+
+def test_a_cancelled_backup_leaves_nothing_and_prunes_nothing(loaded: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    earlier = [backup.backup(loaded, f"step {n}", keep=2) for n in range(2)]
+    cancel = threading.Event()
+    calls = 0
+
+    def check() -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            cancel.set()  # as the window does, from the middle of the copy
+        return cancel.is_set()
+
+    monkeypatch.setattr(backup, "_CHECK_EVERY", 20)
+    assert backup.backup_file(loaded.path, "periodic", keep=2, cancelled=check) is None
+    assert calls >= 2, "the copy was under way when it was cancelled"
+    assert [info.path for info in backup.list_backups(loaded.path)] == earlier[::-1]
+    assert _partial_files(loaded.path) == []
+    assert sorted(p.name for p in backup.backup_dir(loaded.path).iterdir()) == sorted(p.name for p in earlier)
+
+
+@contextlib.contextmanager
+def small_disk(where: Path, size: str) -> Iterator[Path]:
+    """A tmpfs of ``size`` at ``where`` (root in a container may mount one); skips where it cannot."""
+    where.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
+    try:
+        yield where
+    finally:
+        subprocess.run(["umount", "-l", str(where)], check=False)
+
+
+def fill(disk: Path) -> Path:
+    """Fill the disk to the last byte; returns the filler file."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for chunk in (65536, 4096, 1):
+            with contextlib.suppress(OSError):
+                while True:
+                    os.write(fd, b"\0" * chunk)
+    finally:
+        os.close(fd)
+    return filler
+
+
+def test_a_full_disk_fails_the_backup_and_keeps_the_earlier_ones(tmp_path: Path, write_jsonl) -> None:
+    from app import importer
+
+    records = [{**record, "instruction": f"第{n}题：{record['instruction']}"} for n in range(200) for record in ALPACA]
+    source = write_jsonl("alpaca.jsonl", records)
+    with small_disk(tmp_path / "disk", "4m") as disk, Project.create(disk / "p.winnow") as project:
+        importer.import_file(project, source)
+        earlier = backup.backup(project, "good")
+        filler = fill(disk)
+        with pytest.raises(
+            ProjectError, match="not enough free space on the disk for a backup; none was taken"
+        ) as raised:
+            backup.backup_file(project.path, "periodic")
+        assert str(backup.backup_dir(project.path)) in str(raised.value)
+        assert [info.path for info in backup.list_backups(project.path)] == [earlier]
+        assert _partial_files(project.path) == []
+        assert _integrity(earlier) == "ok"
+        filler.unlink()  # room again: opening a project makes its -wal
+        with Project.open(earlier) as copy:
+            assert query.count(copy) == 600
 
 
 def test_restore_round_trip_preserves_the_data_and_backs_up_the_current_state(loaded: Project) -> None:
