@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from app.packages.hunks import WHOLE, content_hunks, hunk_count, merge_content, merge_text, text_pieces
+from app import i18n
+from app.packages.hunks import (
+    WHOLE,
+    content_hunks,
+    field_title,
+    hunk_count,
+    merge_content,
+    merge_text,
+    text_pieces,
+)
 
 # Chinese, punctuation of both widths, a newline: what the texts are made of.
 texts = st.text(alphabet="天气很好今日我们去公园。，！？abc \n", max_size=40)
@@ -56,3 +66,31 @@ def test_nested_content_and_a_changed_shape() -> None:
     (whole,) = content_hunks(a, longer)
     assert whole.path == WHOLE
     assert merge_content(a, longer, {0: "b"}) == longer and merge_content(a, longer, {}) == a
+
+
+@pytest.mark.parametrize(
+    ("path", "english", "chinese"),
+    [
+        (("output",), "Output", "输出"),
+        ("instruction", "Instruction", "指令"),
+        (("target", "input"), "Target (Chinese) · Input", "译文（中文） · 输入"),
+        (("messages", 1, "content"), "Message 2 · Content", "第 2 条消息 · 内容"),
+        (("history", 0, 1), "History · Round 1 · Answer given", "历史对话 · 第 1 轮 · 回答"),
+        (("textbox_answer_analysis",), "Answer analysis", "答案解析"),
+        (("extra", "task_type", "major"), "Other source fields · task_type · major", "其他源字段 · task_type · major"),
+        (("knowledge", "content"), "Knowledge · content", "知识 · content"),  # the entry's own key
+        (("answer_from",), "answer_from", "answer_from"),  # no field of ours: as it is
+        (WHOLE, "Whole content", "全部内容"),
+    ],
+)
+def test_a_field_is_named_as_the_review_panes_name_it(path, english: str, chinese: str) -> None:
+    assert field_title(path) == english
+    i18n.set_language("zh_CN")
+    assert field_title(path) == chinese
+
+
+def test_a_hunk_field_has_its_title_beside_its_path_name() -> None:
+    a = {"source": {"instruction": "Translate.", "input": "", "output": "Hi"}, "target": {"output": "你好"}}
+    b = {"source": {"instruction": "Translate.", "input": "", "output": "Hi"}, "target": {"output": "您好"}}
+    (field,) = content_hunks(a, b)
+    assert (field.name, field.title) == ("target.output", "Target (Chinese) · Output")

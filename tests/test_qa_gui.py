@@ -9,14 +9,14 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import gates
+from app import gates, i18n
 from app.packages.assign import batches
 from app.store import Project, ops
 from tests.qa_helpers import ANNOTATORS, annotate, team_project
 from widgets import first_run, settings
 from widgets.charts import Bar, BarChart, LineChart, Series
 from widgets.dashboard import Dashboard
-from widgets.gate_panel import GatePanel, QaSettingsDialog
+from widgets.gate_panel import GatePanel, QaSettingsDialog, content_text
 from widgets.main_window import MainWindow
 
 
@@ -122,6 +122,38 @@ def test_gate_panel_checks_a_batch_through_stage_1(qtbot, team, monkeypatch):
     # The whole stage undoes step by step, the verdict first.
     ops.undo(team)
     assert gates.gate_status(team, name).open
+
+
+def test_gate_panel_names_the_fields_of_the_sample_in_the_ui_language(qtbot, team):
+    name = batches(team)[0]["name"]
+    gates.start_gate(team, name)
+    panel = GatePanel(team, batch=name)
+    qtbot.addWidget(panel)
+    text = panel.sample_view.toPlainText()
+    assert text.startswith("【Instruction】\n") and "\n\n【Output】\n" in text
+    assert "【instruction】" not in text and "【output】" not in text
+    i18n.set_language("zh_CN")
+    panel.load(keep_row=0)
+    text = panel.sample_view.toPlainText()
+    assert text.startswith("【指令】\n") and "\n\n【输出】\n" in text
+
+
+def test_content_text_names_nested_fields_and_leaves_out_extra():
+    translation = {
+        "source": {"instruction": "Translate.", "input": "", "output": "Hello"},
+        "target": {"instruction": "翻译。", "input": "", "output": "你好"},
+        "extra": {"id": "x1"},
+    }
+    assert content_text(translation) == (
+        "【Source (English) · Instruction】\nTranslate.\n\n【Source (English) · Output】\nHello\n\n"
+        "【Target (Chinese) · Instruction】\n翻译。\n\n【Target (Chinese) · Output】\n你好"
+    )
+    chat = {"messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"}]}
+    assert content_text(chat) == (
+        "【Message 1 · Role】\nuser\n\n【Message 1 · Content】\n你好\n\n"
+        "【Message 2 · Role】\nassistant\n\n【Message 2 · Content】\n您好！"
+    )
+    assert content_text("plain") == "plain"
 
 
 def test_gate_panel_sends_a_failed_batch_back(qtbot, team, tmp_path: Path):

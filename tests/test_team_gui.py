@@ -12,7 +12,7 @@ from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
 from PySide6.QtGui import QDropEvent
 from PySide6.QtWidgets import QMessageBox
 
-from app import exporter
+from app import exporter, i18n
 from app.packages import adjudication, assign, workpackage
 from app.store import Project, actions, query
 from tests.package_helpers import dump, lead_project
@@ -119,6 +119,14 @@ def test_adjudication_view_picks_hunks_and_resolves(qtbot, lead: Project, tmp_pa
     dialog.resolved.connect(resolved.append)
     assert dialog.queue.count() == 1
     assert [c.hunk for c in dialog.choosers] == [0, 1]  # instruction, output
+    assert [c.title() for c in dialog.choosers] == ["Instruction", "Output"]  # named, not JSON keys
+    assert dialog.preview.toPlainText().startswith("Output\n甲：")  # A's output against the version sent
+    i18n.set_language("zh_CN")
+    dialog._build_hunks()
+    assert [c.title() for c in dialog.choosers] == ["指令", "输出"]
+    assert dialog.preview.toPlainText().startswith("输出\n甲：")
+    i18n.set_language("en")
+    dialog._build_hunks()
     assert "alice" in dialog.version_a.currentText() and "bob" in dialog.version_b.currentText()
     dialog.choosers[0].choose("b")  # bob's instruction
     dialog.choosers[1].choose("a")  # alice's output

@@ -53,8 +53,8 @@ def _marked(text: str, background: str) -> str:
 class HunkChooser(QGroupBox):
     """One hunk: the two sides in their context, a radio button for each."""
 
-    def __init__(self, field: str, before: str, piece: hunks.Piece, after: str, titles: tuple[str, str]) -> None:
-        super().__init__(field)
+    def __init__(self, heading: str, before: str, piece: hunks.Piece, after: str, titles: tuple[str, str]) -> None:
+        super().__init__(heading)
         self.hunk = piece.hunk
         self.group = QButtonGroup(self)
         grid = QFormLayout(self)
@@ -229,7 +229,7 @@ class AdjudicationDialog(QDialog):
                     continue
                 before = pieces[at - 1].a if at > 0 else ""
                 after = pieces[at + 1].a if at + 1 < len(pieces) else ""
-                chooser = HunkChooser(field.name, before, piece, after, titles)
+                chooser = HunkChooser(field.title, before, piece, after, titles)
                 chooser.group.buttonToggled.connect(self._update_preview)
                 column.addWidget(chooser)
                 self.choosers.append(chooser)
@@ -278,7 +278,7 @@ class AdjudicationDialog(QDialog):
         for field in fields if not (fields and fields[0].path == hunks.WHOLE) else []:
             old = "".join(piece.a for piece in field.pieces)
             new = "".join(piece.b for piece in field.pieces)
-            parts.append(f"<p><b>{html.escape(field.name)}</b><br>{diff_html(old, new)}</p>")
+            parts.append(f"<p><b>{html.escape(field.title)}</b><br>{diff_html(old, new)}</p>")
         if not parts:
             parts.append(html.escape(self.tr("The text is as it was sent out.")))
         summary = "  ".join(f"{self.field_titles[name]} {_value(name, merged[name])}" for name in FIELDS)

@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
 )
 
 from app import gates
+from app.packages.hunks import field_title
 from app.store import Changes, Project, ProjectError, query
 from widgets import first_run
 from widgets.dashboard import Dashboard
@@ -58,17 +59,24 @@ def _percent(value: Fraction | float) -> str:
     return f"{float(value) * 100:.1f} %"
 
 
-def content_text(content: object) -> str:
-    """A sample's fields one under the other, for reading."""
-    if not isinstance(content, dict):
+def content_text(content: object, path: tuple[str | int, ...] = ()) -> str:
+    """A sample's fields one under the other, for reading, each under the name the review pane gives
+    it in the UI language (【输出】, 【译文（中文） · 指令】, 【第 2 条消息 · 内容】), not its JSON key."""
+    if isinstance(content, dict):
+        items: list[tuple[str | int, object]] = [(key, value) for key, value in content.items() if key != "extra"]
+    elif isinstance(content, list) and path:
+        items = list(enumerate(content))
+    else:
         return str(content)
     parts = []
-    for key, value in content.items():
-        if key == "extra" or value in ("", None, [], {}):
+    for key, value in items:
+        if value in ("", None, [], {}):
             continue
-        text = value if isinstance(value, str) else content_text(value) if isinstance(value, dict) else str(value)
-        parts.append(f"【{key}】\n{text}")
-    return "\n\n".join(parts)
+        if isinstance(value, dict | list):
+            parts.append(content_text(value, (*path, key)))
+        else:
+            parts.append(f"【{field_title((*path, key))}】\n{value}")
+    return "\n\n".join(part for part in parts if part)
 
 
 class GatePanel(QDialog):

@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Literal
 
+from app.i18n import N_, _
+
 Side = Literal["a", "b"]
 Path = tuple[str | int, ...]
 
@@ -94,6 +96,66 @@ def merge_text(pieces: list[Piece], picks: Mapping[int, Side], default: Side = "
     )
 
 
+# The words a reader knows a content field by: the review panes' own (指令, 输入, 输出…), so the gate
+# panel and the adjudication view name a field as the pane it is edited in does.
+_FIELD_TITLES = {
+    "instruction": N_("Instruction"),
+    "input": N_("Input"),
+    "output": N_("Output"),
+    "system": N_("System prompt"),
+    "history": N_("History"),
+    "source": N_("Source (English)"),
+    "target": N_("Target (Chinese)"),
+    "messages": N_("Messages"),
+    "role": N_("Role"),
+    "content": N_("Content"),
+    "tools": N_("Tools"),
+    "knowledge": N_("Knowledge"),
+    "language": N_("Language"),
+    "textbox_q_instruction": N_("Instruction"),
+    "textbox_q_context": N_("Context (reading passage)"),
+    "textbox_question": N_("Question"),
+    "textbox_answer": N_("Answer"),
+    "textbox_answer_analysis": N_("Answer analysis"),
+    "subject": N_("Subject"),
+    "extra": N_("Other source fields"),
+}
+_PAIR = (N_("Question asked"), N_("Answer given"))
+"""A history round is ``[question, answer]``."""
+# Under these the keys are the source's or the knowledge entry's own, shown as they are.
+_OWN_KEYS = ("extra", "knowledge")
+
+
+def field_title(path: Path | str) -> str:
+    """A field of the content (a path into the JSON, or a top-level key) in the current language:
+    ``("output",)`` → "Output" (输出), ``("target", "input")`` → "Target (Chinese) · Input",
+    ``("messages", 2, "content")`` → "Message 3 · Content", ``()`` → the whole content. A key of no
+    known field, and every key under ``extra`` or ``knowledge``, stays as it is."""
+    if isinstance(path, str):
+        path = (path,)
+    if not path:
+        return _("Whole content")
+    parts: list[str] = []
+    for at, part in enumerate(path):
+        parent = path[at - 1] if at else None
+        if isinstance(part, int):
+            if parent == "messages":
+                parts.append(_("Message {n}").format(n=part + 1))
+            elif parent == "history":
+                parts.append(_("Round {n}").format(n=part + 1))
+            elif at >= 2 and path[at - 2] == "history" and part < len(_PAIR):
+                parts.append(_(_PAIR[part]))
+            else:
+                parts.append(f"#{part + 1}")
+        elif part == "messages" and at + 1 < len(path):
+            continue  # "Message 3" says it
+        elif at and path[0] in _OWN_KEYS:
+            parts.append(part)
+        else:
+            parts.append(_(_FIELD_TITLES[part]) if part in _FIELD_TITLES else part)
+    return " · ".join(parts)
+
+
 @dataclass(frozen=True)
 class FieldDiff:
     """One text field of the content (``path`` into the JSON) and how its two versions differ."""
@@ -104,6 +166,11 @@ class FieldDiff:
     @property
     def name(self) -> str:
         return ".".join(str(part) for part in self.path) or "content"
+
+    @property
+    def title(self) -> str:
+        """The field as a reader knows it, in the current language (:func:`field_title`)."""
+        return field_title(self.path)
 
     @property
     def hunks(self) -> list[Piece]:
@@ -136,7 +203,7 @@ def content_hunks(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[FieldDiff]
         return [FieldDiff(WHOLE, [Piece(_show(a), _show(b), 0)])]
     fields = []
     number = 0
-    for (path, left), (_, right) in zip(_leaves(dict(a)), _leaves(dict(b)), strict=True):
+    for (path, left), (_same_path, right) in zip(_leaves(dict(a)), _leaves(dict(b)), strict=True):
         if left == right:
             continue
         pieces = text_pieces(left, right, first_hunk=number)
