@@ -77,16 +77,17 @@ def start(qtbot, window: MainWindow, server: FakeDeepL, **kwargs) -> int:
 
 
 def wait_state(qtbot, window: MainWindow, job_id: int, state: str, timeout: int = 10_000) -> None:
+    """Until the job is in ``state`` and the action that put it there (run in the pool) is over."""
     row = jobs_of(window).panel.rows[job_id]
-    if row.state == state:
-        return
-    with qtbot.waitSignal(
-        jobs_of(window).events.state_changed,
-        timeout=timeout,
-        check_params_cb=lambda event: event.job_id == job_id and event.state == state,
-    ):
-        pass
+    if row.state != state:
+        with qtbot.waitSignal(
+            jobs_of(window).events.state_changed,
+            timeout=timeout,
+            check_params_cb=lambda event: event.job_id == job_id and event.state == state,
+        ):
+            pass
     assert row.state == state
+    qtbot.waitUntil(lambda: not row.busy, timeout=timeout)
 
 
 def machine_drafts(project: Project, sample_ids: list[int]) -> list[dict]:

@@ -22,8 +22,10 @@ import logging
 import os
 import threading
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import replace
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, QTimer, Signal
@@ -56,10 +58,10 @@ from PySide6.QtWidgets import (
 
 from app import i18n
 from app.kun_filters import KunSettings
-from app.store import ProjectError, query
+from app.store import Project, ProjectError, query
 from app.store.ops import Changes
 from app.tasks import Task, all_tasks, get_task
-from widgets.tasks import run_in_background
+from widgets.tasks import BackgroundTask, run_in_background
 from workers import cli_run, local_tasks, pipeline, secrets
 from workers.engine import (
     MAX_BATCH_TEXTS,
@@ -76,6 +78,7 @@ from workers.engine import (
     job_params,
     job_summaries,
     job_summary,
+    task_option_names,
 )
 from workers.providers.base import ProviderError
 from workers.providers.presets import DEEPL_KEY_NAME, PRESETS
@@ -212,12 +215,95 @@ def pipeline_title(name: str) -> str:
     return titles.get(name, pipeline.PIPELINE_TITLES.get(name, name))
 
 
+@dataclass(frozen=True)
+class JobInputs:
+    """The Run dialog's settings as plain values, read from its widgets in the GUI thread: all a pool
+    thread needs to build the job (:func:`build_spec`); the widgets themselves never leave the GUI."""
+
+    project_path: Path
+    task: str
+    """The task or pipeline as chosen (``translate``, ``kun``)."""
+    kinds: tuple[str, ...]
+    """The sample kinds the task (a pipeline's first step) takes."""
+    local: bool
+    scope: str
+    """One of :data:`SCOPES`."""
+    selection: tuple[int, ...]
+    sample_filter: query.SampleFilter
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    concurrency: int = 4
+    budgets: Budgets = field(default_factory=Budgets)
+    batch_texts: int = MAX_BATCH_TEXTS
+    seed: int = 0
+    task_options: Mapping[str, Any] = field(default_factory=dict)
+
+
+def scope_sample_ids(inputs: JobInputs) -> list[int]:
+    """The samples of the chosen scope. The filter and the whole project are read on a read-only
+    connection of this thread's own (a million ids take a while; the GUI's connection is the GUI
+    thread's alone)."""
+    if inputs.scope == "selection":
+        return list(inputs.selection)
+    if inputs.scope == "filter":
+        flt = inputs.sample_filter
+        kinds = tuple(k for k in flt.kind if k in inputs.kinds) if flt.kind else inputs.kinds
+        if not kinds:
+            return []
+        flt = replace(flt, kind=kinds)
+    else:
+        flt = query.SampleFilter(kind=inputs.kinds)
+    with Project.open(inputs.project_path, read_only=True) as project:
+        return query.sample_ids(project, flt)
+
+
+def build_spec(inputs: JobInputs) -> JobSpec | local_tasks.LocalSpec:
+    """The job of these inputs (slow: reads the keyring and the scope's sample ids; a pool thread's
+    work). ProjectError (no key, no URL…) says what is missing."""
+    if inputs.local:
+        return local_tasks.LocalSpec(inputs.task, scope_sample_ids(inputs), inputs.seed)
+    settings = dict(inputs.settings)
+    factory = cli_run.provider_factory(settings)  # first: no key, no need to read the samples
+    return JobSpec(
+        task=inputs.task,
+        sample_ids=scope_sample_ids(inputs),
+        provider_factory=factory,
+        provider_settings=settings,
+        concurrency=inputs.concurrency,
+        budgets=inputs.budgets,
+        pricing=cli_run.pricing(settings, None),
+        batch_texts=inputs.batch_texts,
+        task_options=dict(inputs.task_options),
+    )
+
+
+def estimate_job(
+    inputs: JobInputs,
+    estimator: Callable[[JobSpec], Estimate],
+    *,
+    progress: Callable[[int], None],
+    cancelled: Callable[[], bool],
+) -> tuple[JobSpec | local_tasks.LocalSpec, Estimate | local_tasks.LocalEstimate | None]:
+    """The job of the dialog's inputs and its estimate (None: no samples to send), in a pool thread.
+    A message for the user (no key…) comes as a ProjectError."""
+    try:
+        spec = build_spec(inputs)
+        if not spec.sample_ids or cancelled():  # cancelled: the inputs changed, nobody waits for it
+            return spec, None
+        if isinstance(spec, local_tasks.LocalSpec):
+            return spec, local_tasks.estimate_at(inputs.project_path, spec)  # its own connection
+        return spec, estimator(spec)
+    except USER_ERRORS as error:
+        raise ProjectError(secrets.redact(_message(error))) from None
+
+
 class RunDialog(QDialog):
     """Task, samples, provider, key, concurrency and budgets of a new job; its estimate before it starts.
 
-    ``estimator(spec) -> Estimate`` runs in the background (it reads every sample of the scope).
-    Start is enabled once the estimate of the settings as shown has arrived; :meth:`spec` is then
-    the job to start.
+    Building the job (the scope's sample ids, a million for a big project; the key from the keyring)
+    and ``estimator(spec) -> Estimate`` (it reads every sample of the scope) both run in the pool
+    (:func:`estimate_job`): the dialog only reads its widgets into :class:`JobInputs`. Every change
+    starts a new estimate and makes the one under way stale (a generation counter); Start is enabled
+    once the estimate of the settings as shown has arrived; :meth:`spec` is then the job to start.
     """
 
     def __init__(
@@ -231,14 +317,15 @@ class RunDialog(QDialog):
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("Run a machine job"))
-        self._project = project
+        self._path = Path(project.path)
         self._selection = list(selection)
         self._filter = sample_filter
         self._estimator = estimator
         self._generation = 0
         self._spec: JobSpec | None = None
-        self._estimated: Estimate | None = None
-        self._task = None
+        self._estimated: Estimate | local_tasks.LocalEstimate | None = None
+        self._task: BackgroundTask | None = None
+        """The estimate under way (or the last one)."""
 
         self.task = QComboBox()
         for task in all_tasks().values():
@@ -309,10 +396,10 @@ class RunDialog(QDialog):
         for box in (self.max_characters, self.max_tokens, self.max_cost):
             budgets.addWidget(box)
         form.addRow(self.tr("Budget:"), budgets)
-        # A local task (LeetCode templates) has no service, key or budget: only its seed.
+        # A local task (LeetCode templates) has no service, key or budget: only its seed. Self-Instruct
+        # has a seed too (its in-context examples); the default is the task's, as `winnow run` has it.
         self.seed = QSpinBox()
         self.seed.setRange(0, 2_000_000_000)
-        self.seed.setToolTip(self.tr("The same seed gives the same task types and templates"))
         form.addRow(self.tr("Seed:"), self.seed)
         # The Kun pipeline's thresholds (the rest as `winnow run PROJECT kun` has them by default).
         self.min_score = QSpinBox()
@@ -386,17 +473,28 @@ class RunDialog(QDialog):
     def is_local(self) -> bool:
         return self.current_task().local
 
+    def task_options(self) -> dict[str, Any]:
+        """The chosen task's own options (Self-Instruct: its seed); none for a pipeline or a local task."""
+        if self.is_local() or self.task.currentData() in pipeline.PIPELINES:
+            return {}
+        return {"seed": self.seed.value()} if "seed" in task_option_names(self.current_task()) else {}
+
     def _show_rows(self) -> None:
         """Only the rows the task and service use: a local task shows none of a service's."""
         local, deepl = self.is_local(), self.provider_name() == "deepl"
+        seeded = "seed" in self.task_options()
+        if local:
+            self.seed.setToolTip(self.tr("The same seed gives the same task types and templates"))
+        elif seeded:
+            self.seed.setToolTip(self.tr("The same seed shows the same examples in each request; another seed, others"))
         service = (self.provider, self.key, self.key_note, self.concurrency, self._budgets)
-        rows = {**dict.fromkeys(service, not local), self.seed: local}
+        rows = {**dict.fromkeys(service, not local), self.seed: local or seeded}
         rows.update({self.server_url: deepl and not local, self.batch_texts: deepl and not local})
         rows.update({self.base_url: not deepl and not local, self.model: not deepl and not local})
         chain = self.task.currentData() in pipeline.PIPELINES
         rows.update({self.min_score: chain, self.auto_accept: chain})
-        for field, shown in rows.items():
-            self._form.setRowVisible(field, shown)
+        for widget, shown in rows.items():
+            self._form.setRowVisible(widget, shown)
 
     def _provider_changed(self, *_: object) -> None:
         name = self.provider_name()
@@ -458,34 +556,27 @@ class RunDialog(QDialog):
             "timeout": REQUEST_TIMEOUT,
         }
 
-    def sample_ids(self) -> list[int]:
+    def inputs(self) -> JobInputs:
+        """The job as the dialog shows it, as plain values (cheap: only the widgets are read)."""
         task = self.current_task()
-        scope = self.scope.currentData()
-        if scope == "selection":
-            return list(self._selection)
-        if scope == "filter":
-            kinds = tuple(k for k in self._filter.kind if k in task.kinds) if self._filter.kind else task.kinds
-            return query.sample_ids(self._project, replace(self._filter, kind=kinds)) if kinds else []
-        return query.sample_ids(self._project, query.SampleFilter(kind=task.kinds))
-
-    def build_spec(self) -> JobSpec | local_tasks.LocalSpec:
-        """The job as the dialog shows it; ProjectError (no key, no URL…) says what is missing."""
-        if self.is_local():
-            return local_tasks.LocalSpec(self.task.currentData(), self.sample_ids(), self.seed.value())
-        settings = self.settings()
-        return JobSpec(
+        return JobInputs(
+            project_path=self._path,
             task=self.task.currentData(),
-            sample_ids=self.sample_ids(),
-            provider_factory=cli_run.provider_factory(settings),
-            provider_settings=settings,
+            kinds=task.kinds,
+            local=task.local,
+            scope=self.scope.currentData(),
+            selection=tuple(self._selection),
+            sample_filter=self._filter,
+            settings=self.settings(),
             concurrency=self.concurrency.value(),
             budgets=Budgets(
                 max_characters=self.max_characters.value() or None,
                 max_tokens=self.max_tokens.value() or None,
                 max_cost=self.max_cost.value() or None,
             ),
-            pricing=cli_run.pricing(settings, None),
             batch_texts=self.batch_texts.value(),
+            seed=self.seed.value(),
+            task_options=self.task_options(),
         )
 
     def spec(self) -> JobSpec | local_tasks.LocalSpec | None:
@@ -493,35 +584,36 @@ class RunDialog(QDialog):
         return self._spec if self._estimated is not None else None
 
     def estimate(self) -> None:
-        """Estimate the job as shown now, in the background."""
+        """Estimate the job as shown now, in the background (building it there too)."""
         self._estimate_timer.stop()
         self._generation += 1
         generation = self._generation
         self._spec = self._estimated = None
         self.start_button.setEnabled(False)
-        try:
-            spec = self.build_spec()
-        except USER_ERRORS as error:
-            self.estimate_label.setText(secrets.redact(_message(error)))
-            return
-        if not spec.sample_ids:
-            self.estimate_label.setText(self.tr("No samples to send."))
-            return
-        self._spec = spec
         self.estimate_label.setText(self.tr("Estimating…"))
-        estimator = self._estimator
-        if isinstance(spec, local_tasks.LocalSpec):
-            path = self._project.path
-            estimator = lambda spec: local_tasks.estimate_at(path, spec)  # noqa: E731 (its own connection)
-        task = run_in_background(lambda *, progress, cancelled: estimator(spec))
-        task.finished.connect(lambda estimate: self._show_estimate(generation, estimate))
+        if self._task is not None:
+            self._task.cancel()  # stale: it stops before estimating, if it has not begun yet
+        task = run_in_background(estimate_job, self.inputs(), self._estimator)
+        task.finished.connect(lambda result: self._show_estimate(generation, result))
         task.failed.connect(lambda message: self._estimate_failed(generation, message))
         self._task = task
 
-    def _show_estimate(self, generation: int, estimate: Estimate | local_tasks.LocalEstimate) -> None:
+    def is_estimating(self) -> bool:
+        """An estimate of the settings as shown is under way."""
+        return self._task is not None and self._task.is_running() and self._estimated is None
+
+    def _show_estimate(
+        self,
+        generation: int,
+        result: tuple[JobSpec | local_tasks.LocalSpec, Estimate | local_tasks.LocalEstimate | None],
+    ) -> None:
         if generation != self._generation:
+            return  # the settings changed since it was asked for
+        spec, estimate = result
+        if estimate is None:
+            self.estimate_label.setText(self.tr("No samples to send."))
             return
-        self._estimated = estimate
+        self._spec, self._estimated = spec, estimate
         if isinstance(estimate, local_tasks.LocalEstimate):
             text = self.tr(
                 "{problems} LeetCode problems among {samples} samples: {count} instruction samples to write "
@@ -552,6 +644,8 @@ class RunDialog(QDialog):
 
     def _changed(self, *_: object) -> None:
         self._generation += 1  # an estimate under way no longer applies
+        if self._task is not None:
+            self._task.cancel()
         self._spec = self._estimated = None
         self.start_button.setEnabled(False)
         self.estimate_label.setText(self.tr("Estimating…"))
@@ -564,6 +658,8 @@ class RunDialog(QDialog):
     def done(self, result: int) -> None:  # Qt override
         self._estimate_timer.stop()
         self._generation += 1
+        if self._task is not None:
+            self._task.cancel()
         super().done(result)
 
 
@@ -595,6 +691,8 @@ class JobRow(QFrame):
         self.characters, self.tokens, self.cost = summary.characters, summary.tokens, summary.cost
         self.rate = 0.0
         self.reasons: list[str] = []
+        self.busy = False
+        """An action on the job (pause, resume…) is under way: its buttons wait."""
 
         engine = (
             summary.provider
@@ -664,6 +762,10 @@ class JobRow(QFrame):
             self.reason_list.addItem(reason)
         self._update()
 
+    def set_busy(self, busy: bool) -> None:
+        self.busy = busy
+        self._update()
+
     def clear_failures(self) -> None:
         self.reasons.clear()
         self.reason_list.clear()
@@ -699,11 +801,11 @@ class JobRow(QFrame):
         self.failures.setText(self.tr("{count} failed").format(count=self.failed))
         self.failures.setEnabled(bool(self.reasons))
         self.failures.setVisible(self.failed > 0 or bool(self.reasons))
-        running = self.state == "running"
-        self.pause_button.setEnabled(running)
-        self.cancel_button.setEnabled(self.state in ("running", "paused", "queued", "failed"))
-        self.resume_button.setEnabled(self.state in ("paused", "queued", "failed", "cancelled") and left > 0)
-        self.retry_button.setEnabled(self.failed > 0 and self.state != "cancelled")
+        running, free = self.state == "running", not self.busy
+        self.pause_button.setEnabled(free and running)
+        self.cancel_button.setEnabled(free and self.state in ("running", "paused", "queued", "failed"))
+        self.resume_button.setEnabled(free and self.state in ("paused", "queued", "failed", "cancelled") and left > 0)
+        self.retry_button.setEnabled(free and self.failed > 0 and self.state != "cancelled")
 
 
 class JobsPanel(QWidget):
@@ -768,6 +870,8 @@ class JobsController(QObject):
 
     job_started = Signal(int)
     """A job was recorded and runs (its id)."""
+    action_done = Signal(int)
+    """A pause, cancel, resume or retry of this job was carried out (or failed, and said why)."""
 
     def __init__(self, window: QMainWindow) -> None:
         super().__init__(window)
@@ -782,6 +886,11 @@ class JobsController(QObject):
         self._engine: JobEngine | None = None
         self._events: JobEvents | None = None
         self._path = window.project.path
+        self._actions: deque[tuple[int, JobEngine, Callable[[JobEngine], object]]] = deque()
+        """Pause, cancel, resume, retry: waiting their turn (see :meth:`_call`)."""
+        self._action: BackgroundTask | None = None
+        self._action_idle = threading.Event()
+        self._action_idle.set()
 
         self.panel.run_requested.connect(self.open_run_dialog)
         self.panel.pause_requested.connect(self.pause)
@@ -833,6 +942,8 @@ class JobsController(QObject):
         """Pause what runs (it resumes later), join the engine's threads, deliver the last events."""
         engine, events = self._engine, self._events
         self._engine = self._events = None
+        self._actions.clear()  # actions for this engine not begun yet: there is no engine to do them
+        self._action_idle.wait()  # one under way finishes first (it may be launching a run)
         if engine is not None:
             engine.close()
         if events is not None:
@@ -994,35 +1105,71 @@ class JobsController(QObject):
         self.job_started.emit(job_id)
 
     def pause(self, job_id: int) -> None:
-        self._call(job_id, lambda: self.engine().pause(job_id, self.tr("paused")))
+        message = self.tr("paused")
+        self._call(job_id, lambda engine: engine.pause(job_id, message))
 
     def cancel(self, job_id: int) -> None:
-        self._call(job_id, lambda: self.engine().cancel(job_id, self.tr("cancelled")))
+        message = self.tr("cancelled")
+        self._call(job_id, lambda engine: engine.cancel(job_id, message))
 
     def resume(self, job_id: int) -> None:
-        self._call(job_id, lambda: self.engine().resume(job_id, self._factory(job_id)))
+        path = self.window.project.path
+        self._call(job_id, lambda engine: engine.resume(job_id, job_factory(path, job_id)))
 
     def retry_failed(self, job_id: int) -> None:
         row = self.panel.rows.get(job_id)
         if row is not None:
             row.clear_failures()
-        self._call(job_id, lambda: self.engine().retry_failed(job_id, self._factory(job_id)))
+        path = self.window.project.path
+        self._call(job_id, lambda engine: engine.retry_failed(job_id, job_factory(path, job_id)))
 
-    def _factory(self, job_id: int) -> ProviderFactory | None:
-        """The provider as the job records it (the key looked up again: it may have been fixed);
-        None for a job started otherwise (the engine keeps the factory it started with)."""
-        settings = job_params(self.window.project, job_id).get("settings") or {}
-        return cli_run.provider_factory(settings) if "provider" in settings else None
+    def _call(self, job_id: int, action: Callable[[JobEngine], object]) -> None:
+        """Do ``action(engine)`` in the pool: the engine may wait for its writer thread (busy with a
+        big estimate), read the ledger, join a finishing job's thread, and the provider's key comes
+        from the keyring. One action at a time, in the order asked: a pause and the resume clicked
+        right after it must not overtake each other. The job's buttons wait meanwhile; a refusal
+        (no key, already running…) is shown in its row and the status bar."""
+        self._actions.append((job_id, self.engine(), action))
+        row = self.panel.rows.get(job_id)
+        if row is not None:
+            row.set_busy(True)
+        self._next_action()
 
-    def _call(self, job_id: int, action: Callable[[], object]) -> None:
-        try:
-            action()
-        except USER_ERRORS as error:
-            message = secrets.redact(_message(error))
-            row = self.panel.rows.get(job_id)
-            if row is not None:
-                row.set_message(message)
-            self._tell(message)
+    def _next_action(self) -> None:
+        if self._action is not None or not self._actions:
+            return
+        job_id, engine, action = self._actions.popleft()
+        idle = self._action_idle
+        idle.clear()
+
+        def run(*, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> object:
+            try:
+                return action(engine)
+            except USER_ERRORS as error:  # a message for the person, not a bug to log with a traceback
+                raise ProjectError(secrets.redact(_message(error))) from None
+            finally:
+                idle.set()
+
+        task = run_in_background(run)
+        task.failed.connect(lambda message: self._action_failed(job_id, message))
+        task.done.connect(lambda: self._action_finished(task, job_id))
+        self._action = task
+
+    def _action_failed(self, job_id: int, message: str) -> None:
+        message = secrets.redact(message)
+        row = self.panel.rows.get(job_id)
+        if row is not None:
+            row.set_message(message)
+        self._tell(message)
+
+    def _action_finished(self, task: BackgroundTask, job_id: int) -> None:
+        if self._action is task:
+            self._action = None
+        row = self.panel.rows.get(job_id)
+        if row is not None and all(queued != job_id for queued, _engine, _action in self._actions):
+            row.set_busy(False)
+        self.action_done.emit(job_id)
+        self._next_action()
 
     def _tell(self, message: str) -> None:
         self.window.statusBar().showMessage(message, 10_000)
@@ -1064,6 +1211,15 @@ class JobsController(QObject):
             refresh(sample_ids)
         else:
             refresh_after_machine_work(self.window, sample_ids)
+
+
+def job_factory(path: Path, job_id: int) -> ProviderFactory | None:
+    """The provider as the job records it (the key looked up again: it may have been fixed); None for
+    a job started otherwise (the engine keeps the factory it started with). For a pool thread: the
+    job is read on a read-only connection of its own, the key from the keyring."""
+    with Project.open(path, read_only=True) as project:
+        settings = job_params(project, job_id).get("settings") or {}
+    return cli_run.provider_factory(settings) if "provider" in settings else None
 
 
 def refresh_after_machine_work(window: Any, sample_ids: Sequence[int]) -> None:
