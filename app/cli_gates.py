@@ -73,10 +73,6 @@ def add_gate_commands(commands: argparse._SubParsersAction) -> None:
     agreement.add_argument("--json", action="store_true")
 
 
-def _number(value: Fraction | None) -> str:
-    return "—" if value is None else f"{float(value):.3f}"
-
-
 def _percent(value: Fraction) -> str:
     return f"{float(value) * 100:.1f} %"
 
@@ -233,9 +229,7 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         if args.metric != "ordinal":
             ratings = rating_agreement(qa_stats.judgements(project, "rating"), args.metric)
     labels = report.labels
-    speed = {t.annotator: t for t in report.throughput}
-    per_label = {a.annotator: a for a in labels.per_annotator}
-    per_rating = {a.annotator: a for a in ratings.per_annotator}
+    people = qa_stats.annotator_rows(report, ratings)
     if args.json:
         print(
             json.dumps(
@@ -248,15 +242,15 @@ def cmd_agreement(args: argparse.Namespace) -> int:
                     "pairwise_cohen_kappa": {f"{a}×{b}": as_float(k) for (a, b), k in labels.pairwise.items()},
                     "per_annotator": [
                         {
-                            "annotator": who,
-                            "decided": speed[who].samples if who in speed else 0,
-                            "seconds_per_sample": speed[who].seconds_per_sample if who in speed else None,
-                            "overlap_samples": per_label[who].items if who in per_label else 0,
-                            "cohen_kappa": as_float(per_label[who].kappa) if who in per_label else None,
-                            "alpha_ratings": as_float(per_rating[who].alpha) if who in per_rating else None,
-                            "post_edit_distance": as_float(report.mean_edit(who)),
+                            "annotator": row.annotator,
+                            "decided": row.decided,
+                            "seconds_per_sample": row.seconds_per_sample,
+                            "overlap_samples": row.overlap,
+                            "cohen_kappa": as_float(row.kappa),
+                            "alpha_ratings": as_float(row.rating_alpha),
+                            "post_edit_distance": as_float(row.post_edit),
                         }
-                        for who in report.annotators
+                        for row in people
                     ],
                 },
                 ensure_ascii=False,
@@ -265,27 +259,14 @@ def cmd_agreement(args: argparse.Namespace) -> int:
         )
         return EXIT_OK
     print(f"overlap: {labels.items} samples judged by two or more of {labels.raters} annotators")
-    print(f"labels:  Fleiss' kappa {_number(labels.fleiss)}, Krippendorff's alpha (nominal) {_number(labels.alpha)}")
-    print(f"ratings: Krippendorff's alpha ({args.metric}) {_number(ratings.alpha)} on {ratings.items} samples")
+    fleiss, alpha = qa_stats.figure(labels.fleiss), qa_stats.figure(labels.alpha)
+    print(f"labels:  Fleiss' kappa {fleiss}, Krippendorff's alpha (nominal) {alpha}")
+    print(f"ratings: Krippendorff's alpha ({args.metric}) {qa_stats.figure(ratings.alpha)} on {ratings.items} samples")
     if labels.pairwise:
         print("Cohen's kappa per pair:")
         for (a, b), kappa in labels.pairwise.items():
-            print(f"  {a} × {b}: {_number(kappa)}")
-    rows = [["annotator", "decided", "s/sample", "per hour", "overlap", "kappa", "alpha", "post-edit"]]
-    for who in report.annotators:
-        pace = speed.get(who)
-        rows.append(
-            [
-                who,
-                str(pace.samples) if pace else "0",
-                f"{pace.seconds_per_sample:.1f}" if pace and pace.seconds_per_sample is not None else "—",
-                f"{pace.per_hour:.0f}" if pace and pace.per_hour is not None else "—",
-                str(per_label[who].items) if who in per_label else "0",
-                _number(per_label[who].kappa) if who in per_label else "—",
-                _number(per_rating[who].alpha) if who in per_rating else "—",
-                _number(report.mean_edit(who)),
-            ]
-        )
+            print(f"  {a} × {b}: {qa_stats.figure(kappa)}")
+    rows = [list(qa_stats.ANNOTATOR_COLUMNS), *(row.cells() for row in people)]
     if len(rows) > 1:
         print("\n".join(_table(rows)))
     return EXIT_OK

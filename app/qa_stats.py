@@ -57,6 +57,69 @@ class AgreementReport:
         return sorted(names)
 
 
+@dataclass(frozen=True)
+class AnnotatorRow:
+    """One annotator's line of the agreement table (the dashboard's and ``winnow agreement``'s)."""
+
+    annotator: str
+    decided: int
+    seconds_per_sample: float | None
+    per_hour: float | None
+    overlap: int
+    """Overlapping samples they judged that someone else judged too."""
+    kappa: Fraction | None
+    """Cohen's kappa of their labels against everyone else's."""
+    rating_alpha: Fraction | None
+    post_edit: Fraction | None
+    """Mean post-edit distance between the machine draft and their final text."""
+
+    def cells(self) -> list[str]:
+        """The row as text, in the order of :data:`ANNOTATOR_COLUMNS` ("—" for a figure there is none of)."""
+        return [
+            self.annotator,
+            str(self.decided),
+            "—" if self.seconds_per_sample is None else f"{self.seconds_per_sample:.1f}",
+            "—" if self.per_hour is None else f"{self.per_hour:.0f}",
+            str(self.overlap),
+            figure(self.kappa),
+            figure(self.rating_alpha),
+            figure(self.post_edit),
+        ]
+
+
+ANNOTATOR_COLUMNS = ("annotator", "decided", "s/sample", "per hour", "overlap", "kappa", "alpha", "post-edit")
+"""What :meth:`AnnotatorRow.cells` holds, as the command line heads the columns."""
+
+
+def figure(value: Fraction | None) -> str:
+    """A kappa, an alpha or a distance as the tables show it: three decimals, "—" when there is none."""
+    return "—" if value is None else f"{float(value):.3f}"
+
+
+def annotator_rows(report: AgreementReport, ratings: AgreementSummary | None = None) -> list[AnnotatorRow]:
+    """A row per annotator of ``report``, by name; ``ratings``: the ratings' agreement under another
+    difference than the report's ordinal one (``winnow agreement --metric``)."""
+    labels = {a.annotator: a for a in report.labels.per_annotator}
+    alphas = {a.annotator: a for a in (ratings or report.ratings).per_annotator}
+    speed = {t.annotator: t for t in report.throughput}
+    rows = []
+    for who in report.annotators:
+        pace = speed.get(who)
+        rows.append(
+            AnnotatorRow(
+                annotator=who,
+                decided=pace.samples if pace else 0,
+                seconds_per_sample=pace.seconds_per_sample if pace else None,
+                per_hour=pace.per_hour if pace else None,
+                overlap=labels[who].items if who in labels else 0,
+                kappa=labels[who].kappa if who in labels else None,
+                rating_alpha=alphas[who].alpha if who in alphas else None,
+                post_edit=report.mean_edit(who),
+            )
+        )
+    return rows
+
+
 def agreement_report(project: Project, *, cancelled: Callable[[], bool] | None = None) -> AgreementReport:
     labels = agreement.label_agreement(judgements(project, "label"))
     ratings = agreement.rating_agreement(judgements(project, "rating"), "ordinal")

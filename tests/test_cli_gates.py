@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from app import gates
+from app import gates, qa_stats
+from app.agreement import AgreementSummary, AnnotatorAgreement, Throughput, rating_agreement
 from app.cli import main as cli
 from app.packages.assign import batches
 from app.store import Project
@@ -66,3 +68,32 @@ def test_agreement_table_and_json(team_path: Path, capsys) -> None:
     assert "alpha_ratings_interval" in data
     assert {row["annotator"] for row in data["per_annotator"]} == set(ANNOTATORS)
     assert all(row["decided"] == 22 for row in data["per_annotator"])
+
+
+def test_agreement_rows_are_the_shared_annotator_rows(team_path: Path, capsys) -> None:
+    assert cli(["agreement", str(team_path), "--metric", "interval"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("annotator"))
+    with Project.open(team_path) as project:
+        report = qa_stats.agreement_report(project)
+        interval = rating_agreement(qa_stats.judgements(project, "rating"), "interval")
+    rows = qa_stats.annotator_rows(report, interval)
+    assert lines[start].split() == " ".join(qa_stats.ANNOTATOR_COLUMNS).split()
+    assert [line.split() for line in lines[start + 1 :]] == [r.cells() for r in rows]
+    # --metric changes the ratings' alpha column, nothing else
+    ordinal = qa_stats.annotator_rows(report)
+    assert [r.rating_alpha for r in ordinal] != [r.rating_alpha for r in rows]
+    assert [r.cells()[:6] for r in ordinal] == [r.cells()[:6] for r in rows]
+
+
+def test_an_annotator_row_shows_a_dash_for_a_figure_there_is_none_of() -> None:
+    report = qa_stats.AgreementReport(
+        labels=AgreementSummary(2, 2, None, None, per_annotator=[AnnotatorAgreement("甲", 2, Fraction(1, 3))]),
+        ratings=AgreementSummary(0, 0, None, None),
+        throughput=[Throughput("甲", 4, 2, 50.0, 25.0), Throughput("乙", 1, 0, 0.0, None)],
+        edits={"甲": [Fraction(1, 10), Fraction(2, 10)]},
+    )
+    assert [r.cells() for r in qa_stats.annotator_rows(report)] == [  # by name: 乙 (U+4E59) before 甲
+        ["乙", "1", "—", "—", "0", "—", "—", "—"],
+        ["甲", "4", "25.0", "144", "2", "0.333", "—", "0.150"],
+    ]

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from app import gates, i18n
+from app import gates, i18n, qa_stats
 from app.packages.assign import batches
 from app.store import Project, ops
 from tests.qa_helpers import ANNOTATORS, annotate, team_project
@@ -74,6 +74,10 @@ def test_dashboard_draws_the_project_in_the_background(qtbot, team):
     assert "passed" in dashboard.gates.bars[0].text
     assert dashboard.table.rowCount() == 3
     assert {dashboard.table.item(row, 0).text() for row in range(3)} == set(ANNOTATORS)
+    # The rows `winnow agreement` prints too (one function formats both).
+    shown = [[dashboard.table.item(r, c).text() for c in range(dashboard.table.columnCount())] for r in range(3)]
+    assert shown == [row.cells() for row in qa_stats.annotator_rows(data.report)]
+    assert all(cells[1] == "22" and cells[4] == "4" for cells in shown)
     assert "Fleiss' kappa" in dashboard.overall.text()
     assert dashboard.over_time.x_labels  # one day of overlapping labels
     with qtbot.waitSignal(dashboard.loaded, timeout=10_000):

@@ -41,10 +41,6 @@ def load_dashboard(
         return qa_stats.dashboard_data(project, progress=progress, cancelled=cancelled)
 
 
-def _fraction(value: Fraction | None) -> str:
-    return "—" if value is None else f"{float(value):.3f}"
-
-
 def _percent(value: Fraction | float) -> str:
     return f"{float(value) * 100:.1f} %"
 
@@ -232,25 +228,10 @@ class Dashboard(QDialog):
 
     def _show_table(self, data: DashboardData) -> None:
         report = data.report
-        labels = {a.annotator: a for a in report.labels.per_annotator}
-        ratings = {a.annotator: a for a in report.ratings.per_annotator}
-        speed = {t.annotator: t for t in report.throughput}
-        people = report.annotators
+        people = qa_stats.annotator_rows(report)
         self.table.setRowCount(len(people))
-        for row, who in enumerate(people):
-            pace = speed.get(who)
-            mean_edit = report.mean_edit(who)
-            cells = [
-                who,
-                str(pace.samples) if pace else "0",
-                f"{pace.seconds_per_sample:.1f}" if pace and pace.seconds_per_sample is not None else "—",
-                f"{pace.per_hour:.0f}" if pace and pace.per_hour is not None else "—",
-                str(labels[who].items) if who in labels else "0",
-                _fraction(labels[who].kappa) if who in labels else "—",
-                _fraction(ratings[who].alpha) if who in ratings else "—",
-                _fraction(mean_edit),
-            ]
-            for column, text in enumerate(cells):
+        for row, person in enumerate(people):
+            for column, text in enumerate(person.cells()):
                 self.table.setItem(row, column, QTableWidgetItem(text))
         height = self.table.verticalHeader().length() + self.table.horizontalHeader().height() + 8
         self.table.setMinimumHeight(height)
@@ -262,8 +243,8 @@ class Dashboard(QDialog):
             ).format(
                 items=report.labels.items,
                 raters=report.labels.raters,
-                fleiss=_fraction(report.labels.fleiss),
-                alpha=_fraction(report.labels.alpha),
-                ratings=_fraction(report.ratings.alpha),
+                fleiss=qa_stats.figure(report.labels.fleiss),
+                alpha=qa_stats.figure(report.labels.alpha),
+                ratings=qa_stats.figure(report.ratings.alpha),
             )
         )
