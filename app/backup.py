@@ -239,9 +239,9 @@ def _snapshot(source: Path, target: Path, cancelled: Callable[[], bool]) -> bool
 
     The backup API is consistent only when it copies everything in one ``step``, which cannot be
     stopped; copied in steps, each commit by another connection restarts it from the first page, so
-    a 1 GB copy while someone types might never end. ``VACUUM INTO`` costs about the same (1.9 GB,
-    a million samples: 11.8 s against 10.8 s) and writes a defragmented single file in rollback-journal
-    mode, with no -wal beside it.
+    a 1 GB copy while someone types might never end. ``VACUUM INTO`` costs about the same (a million
+    samples, 1.9 GB: 11–12 s against 9.5–11 s) and writes a defragmented single file in
+    rollback-journal mode, with no -wal beside it.
     """
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
     os.close(fd)
