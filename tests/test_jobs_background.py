@@ -24,7 +24,7 @@ from app import importer
 from app.demo import build_demo
 from app.store import Project, query
 from app.tasks import self_instruct
-from tests.helpers import shown_window
+from tests.helpers import shown_window, wait_for_background_tasks
 from tests.servers import FakeDeepL, FakeOpenAI, Latency, Status
 from tests.test_self_instruct_seed import ANSWER, SEEDS, examples_by_seed, shown_in
 from widgets.jobs import RunDialog
@@ -54,10 +54,11 @@ def window(qtbot, tmp_path: Path) -> Iterator[MainWindow]:
 
 
 class Held:
-    """Wraps a function so that its calls wait for :meth:`go` (unless not ``hold``), recording the
-    thread of each call. Calls from the GUI thread are recorded, never held (that would hang the test)."""
+    """Wraps a function so that its calls (those ``hold(*args)`` picks) wait for :meth:`go`, recording
+    the thread of each call. Calls from the GUI thread are recorded, never held (that would hang the
+    test). Hold few: each held call keeps one of the pool's threads (as many as the CPUs) busy."""
 
-    def __init__(self, fn: Callable[..., Any], *, hold: bool = True) -> None:
+    def __init__(self, fn: Callable[..., Any], *, hold: Callable[..., bool] = lambda *args: True) -> None:
         self.fn = fn
         self.hold = hold
         self.threads: list[threading.Thread] = []
@@ -68,7 +69,7 @@ class Held:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         self.threads.append(threading.current_thread())
         self.args.append(args)
-        if self.hold and threading.current_thread() is not threading.main_thread():
+        if self.hold(*args) and threading.current_thread() is not threading.main_thread():
             self.entered.set()
             assert self._go.wait(WAIT / 1000), "the test never let the call go on"
         return self.fn(*args, **kwargs)
@@ -127,7 +128,7 @@ def test_the_estimate_reads_samples_and_key_off_the_gui_thread_while_the_window_
     qtbot, window, deepl, monkeypatch
 ) -> None:
     dialog = open_deepl_dialog(qtbot, window, deepl)
-    sample_ids, get_key = Held(query.sample_ids), Held(secrets.get_key, hold=False)
+    sample_ids, get_key = Held(query.sample_ids), Held(secrets.get_key, hold=lambda *args: False)
     monkeypatch.setattr(query, "sample_ids", sample_ids)
     monkeypatch.setattr(secrets, "get_key", get_key)
 
@@ -148,6 +149,49 @@ def test_the_estimate_reads_samples_and_key_off_the_gui_thread_while_the_window_
     # Read on a read-only connection of the pool thread's own, never the GUI's.
     ((project, _flt),) = sample_ids.args
     assert project is not window.project and project.read_only
+    dialog.reject()
+
+
+def test_the_key_is_looked_up_and_stored_off_the_gui_thread(qtbot, window, deepl, monkeypatch) -> None:
+    # Only the note's first lookup waits (the estimate's own lookup would take the pool's other thread).
+    get_key = Held(secrets.get_key, hold=lambda name: name == DEEPL_KEY_NAME and not get_key.entered.is_set())
+    set_key = Held(secrets.set_key)
+    monkeypatch.setattr(secrets, "get_key", get_key)
+    monkeypatch.setattr(secrets, "set_key", set_key)
+    dialog = window.jobs.open_run_dialog()
+    dialog.provider.setCurrentIndex(dialog.provider.findData("deepl"))
+    qtbot.waitUntil(get_key.entered.is_set, timeout=WAIT)
+    ticking(qtbot)  # the keyring is slow to answer; the dialog is not
+    get_key.go()
+    qtbot.waitUntil(lambda: dialog.key_note.text() == "No key saved yet.", timeout=WAIT)
+
+    qtbot.keyClicks(dialog.key, KEY)
+    dialog.key.editingFinished.emit()
+    assert dialog.key.text() == ""  # cleared at once, stored in the pool
+    qtbot.waitUntil(set_key.entered.is_set, timeout=WAIT)
+    ticking(qtbot)
+    set_key.go()
+    qtbot.waitUntil(lambda: "Key saved in" in dialog.key_note.text(), timeout=WAIT)
+    qtbot.keyClicks(dialog.server_url, deepl.url)
+    qtbot.waitUntil(dialog.start_button.isEnabled, timeout=WAIT)  # the estimate found the stored key
+    assert get_key.off_the_gui_thread() and set_key.off_the_gui_thread()
+    assert set_key.args == [(DEEPL_KEY_NAME, KEY)]
+    dialog.reject()
+
+
+def test_a_late_key_note_for_another_service_is_dropped(qtbot, window, monkeypatch) -> None:
+    get_key = Held(secrets.get_key, hold=lambda name: name == DEEPL_KEY_NAME and not get_key.entered.is_set())
+    monkeypatch.setattr(secrets, "get_key", get_key)
+    secrets.set_key(DEEPL_KEY_NAME, KEY)
+    dialog = window.jobs.open_run_dialog()
+    dialog.provider.setCurrentIndex(dialog.provider.findData("deepl"))  # its lookup waits…
+    qtbot.waitUntil(get_key.entered.is_set, timeout=WAIT)
+    monkeypatch.setattr(secrets, "get_key", lambda name: None)
+    dialog.provider.setCurrentIndex(dialog.provider.findData("ollama"))  # …while another service is chosen
+    qtbot.waitUntil(lambda: dialog.key_note.text() == "This server needs no key.", timeout=WAIT)
+    get_key.go()  # DeepL's answer comes late: its "Key saved" is not about this service
+    wait_for_background_tasks(qtbot, "the key lookup")  # delivered (and dropped) by now
+    assert dialog.key_note.text() == "This server needs no key."
     dialog.reject()
 
 

@@ -111,7 +111,7 @@ def test_a_deepl_job_from_the_dialog_makes_drafts_and_the_panel_shows_them(qtbot
     dialog = open_dialog(qtbot, window, deepl)
     assert dialog.estimate_label.text().startswith(f"{TRANSLATIONS} samples to send")
     assert dialog.key.text() == ""  # stored and cleared at once
-    assert "Key saved in" in dialog.key_note.text()
+    qtbot.waitUntil(lambda: "Key saved in" in dialog.key_note.text(), timeout=3000)  # looked up in the pool
 
     with qtbot.waitSignal(
         window.jobs.events.state_changed, timeout=10_000, check_params_cb=lambda e: e.state == "done"
@@ -296,7 +296,7 @@ def test_the_key_never_shows_up_in_widgets_logs_project_or_export(qtbot, window,
     # The dialog opened again says where the key is, never what it is.
     again = window.jobs.open_run_dialog()
     again.provider.setCurrentIndex(again.provider.findData("deepl"))
-    assert "Key saved in" in again.key_note.text()
+    qtbot.waitUntil(lambda: "Key saved in" in again.key_note.text(), timeout=3000)
     assert KEY not in _all_widget_text()
     again.reject()
 
@@ -319,7 +319,7 @@ def test_no_key_says_so_instead_of_starting(qtbot, window, deepl) -> None:
     dialog.provider.setCurrentIndex(dialog.provider.findData("deepl"))
     qtbot.waitUntil(lambda: "no DeepL key" in dialog.estimate_label.text(), timeout=3000)
     assert not dialog.start_button.isEnabled()
-    assert "No key saved yet." in dialog.key_note.text()
+    qtbot.waitUntil(lambda: "No key saved yet." in dialog.key_note.text(), timeout=3000)
     dialog.reject()
 
 

@@ -296,6 +296,35 @@ def estimate_job(
         raise ProjectError(secrets.redact(_message(error))) from None
 
 
+@dataclass(frozen=True)
+class KeyFound:
+    """Where a service's key is, as the dialog's note says it (:func:`find_key`)."""
+
+    env: str | None
+    """The environment variable that holds it, if one does (it wins, as in ``winnow run``)."""
+    saved: bool
+    system_keyring: bool
+    """Keys are kept in the system keyring (else in the user's secrets file)."""
+    needs_key: bool
+
+
+def find_key(provider: str, key_name: str, needs_key: bool, **_callbacks: Any) -> KeyFound:
+    """Where the key of ``provider`` (``deepl`` or a preset's name) is: a keyring read, for a pool thread."""
+    env = cli_run.KEY_ENV["deepl" if provider == "deepl" else "openai"]
+    if os.environ.get(env):
+        return KeyFound(env, saved=False, system_keyring=False, needs_key=needs_key)
+    saved = bool(secrets.get_key(key_name))
+    return KeyFound(None, saved=saved, system_keyring=secrets.system_keyring() is not None, needs_key=needs_key)
+
+
+def store_key(key_name: str, key: str, **_callbacks: Any) -> None:
+    """:func:`workers.secrets.set_key` for a pool thread; what went wrong as a message for the person."""
+    try:
+        secrets.set_key(key_name, key)
+    except (OSError, ValueError) as error:
+        raise ProjectError(secrets.redact(str(error))) from None
+
+
 class RunDialog(QDialog):
     """Task, samples, provider, key, concurrency and budgets of a new job; its estimate before it starts.
 
@@ -326,6 +355,8 @@ class RunDialog(QDialog):
         self._estimated: Estimate | local_tasks.LocalEstimate | None = None
         self._task: BackgroundTask | None = None
         """The estimate under way (or the last one)."""
+        self._key_generation = 0
+        """Counts lookups and stores of the key: a late answer about another service is dropped."""
 
         self.task = QComboBox()
         for task in all_tasks().values():
@@ -507,35 +538,54 @@ class RunDialog(QDialog):
         self._changed()
 
     def _show_key_note(self) -> None:
-        env = cli_run.KEY_ENV["deepl" if self.provider_name() == "deepl" else "openai"]
-        if os.environ.get(env):
-            self.key_note.setText(self.tr("The key in the environment variable {name} is used.").format(name=env))
-        elif secrets.get_key(self.key_name()):
-            self.key_note.setText(self.tr("Key saved in {place}.").format(place=self._key_place()))
-        elif self.provider_name() != "deepl" and not PRESETS[self.provider_name()].needs_key:
+        """Say where the service's key is found; looked up in the pool (a system keyring may take a
+        while to answer, or ask the person to unlock it first)."""
+        self._key_generation += 1
+        generation = self._key_generation
+        self.key_note.clear()
+        needs_key = self.provider_name() == "deepl" or PRESETS[self.provider_name()].needs_key
+        task = run_in_background(find_key, self.provider_name(), self.key_name(), needs_key)
+        task.finished.connect(lambda found: self._key_found(generation, found))
+
+    def _key_found(self, generation: int, found: KeyFound) -> None:
+        if generation != self._key_generation:
+            return  # another service was chosen meanwhile, or the dialog closed
+        if found.env:
+            self.key_note.setText(self.tr("The key in the environment variable {name} is used.").format(name=found.env))
+        elif found.saved:
+            self.key_note.setText(self.tr("Key saved in {place}.").format(place=self._key_place(found)))
+        elif not found.needs_key:
             self.key_note.setText(self.tr("This server needs no key."))
         else:
             self.key_note.setText(self.tr("No key saved yet."))
 
-    def _key_place(self) -> str:
-        if secrets.system_keyring() is not None:
+    def _key_place(self, found: KeyFound) -> str:
+        if found.system_keyring:
             return self.tr("the system keyring")
         return self.tr("{path} (readable only by you)").format(path=secrets.secrets_path())
 
     def store_key(self) -> None:
-        """Store a typed key and clear the field: the key is never shown again."""
+        """Store a typed key (in the pool: a keyring write) and clear the field at once: the key is
+        never shown again. The note and the estimate follow once it is stored."""
         key = self.key.text().strip()
         self.key.clear()
         if not key:
             return
-        try:
-            secrets.set_key(self.key_name(), key)
-        except (OSError, ValueError) as error:
+        self._key_generation += 1
+        generation = self._key_generation
+        task = run_in_background(store_key, self.key_name(), key)
+        task.finished.connect(lambda _none: self._key_stored(generation))
+        task.failed.connect(lambda message: self._key_not_stored(generation, message))
+
+    def _key_stored(self, generation: int) -> None:
+        if generation == self._key_generation:
+            self._show_key_note()
+            self._changed()
+
+    def _key_not_stored(self, generation: int, message: str) -> None:
+        if generation == self._key_generation:
             text = self.tr("The key could not be saved: {error}")
-            self.key_note.setText(text.format(error=secrets.redact(str(error))))
-            return
-        self._show_key_note()
-        self._changed()
+            self.key_note.setText(text.format(error=secrets.redact(message)))
 
     # the job --------------------------------------------------------------------------------------
 
@@ -658,6 +708,7 @@ class RunDialog(QDialog):
     def done(self, result: int) -> None:  # Qt override
         self._estimate_timer.stop()
         self._generation += 1
+        self._key_generation += 1  # a key still being stored is stored; nobody is told
         if self._task is not None:
             self._task.cancel()
         super().done(result)
