@@ -663,6 +663,7 @@ class MainWindow(QMainWindow):
         if task is not self._backup_task:
             return
         self._backup_task = self._backup_returned = None
+        log.warning("backup failed: %s", message)
         self.backup_state.setText(self.tr("Backup failed"))
         self.backup_state.setToolTip(message)
         self.statusBar().showMessage(self.tr("Backup failed: {error}").format(error=message), 8000)
