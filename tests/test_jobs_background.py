@@ -376,3 +376,28 @@ def test_the_seed_is_no_option_of_other_chat_tasks(qtbot, window) -> None:
     assert not dialog.seed.isHidden() and "templates" in dialog.seed.toolTip()
     assert dialog.task_options() == {}  # a local task takes its seed in its own spec
     dialog.reject()
+
+
+def test_closing_waits_for_the_action_under_way_and_drops_the_ones_waiting(qtbot, window, deepl, monkeypatch) -> None:
+    deepl.inject(Latency(0.05), times=None, path="/v2/translate")
+    job_id = start_job(qtbot, window, deepl)
+    with qtbot.waitSignal(window.jobs.events.item_done, timeout=WAIT):
+        pass
+    window.jobs.pause(job_id)
+    wait_state(qtbot, window, job_id, "paused")
+
+    cancel, resume = Held(JobEngine.cancel), Held(JobEngine.resume, hold=lambda *args: False)
+    monkeypatch.setattr(JobEngine, "cancel", cancel)
+    monkeypatch.setattr(JobEngine, "resume", resume)
+    window.jobs.cancel(job_id)
+    qtbot.waitUntil(cancel.entered.is_set, timeout=WAIT)
+    window.jobs.resume(job_id)  # waiting its turn when the window closes: there is no engine left for it
+    go = threading.Timer(0.2, cancel.go)  # close() waits in the GUI thread: the go comes from elsewhere
+    go.start()
+    window.jobs.close()
+    go.join()
+    # close() returned after the cancel was carried out, and the resume queued after it never ran.
+    state = window.project.db.execute("SELECT state FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+    assert state == "cancelled"
+    wait_for_background_tasks(qtbot, "the cancel")
+    assert resume.threads == [] and window.jobs.events is None

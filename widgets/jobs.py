@@ -11,6 +11,11 @@ window that never runs a job has no extra thread), closes it (joining its thread
 paused and can be resumed) when the project changes or the window closes, and refreshes the views
 when items complete. ``install_jobs(window)`` builds it all and adds the menu and the bottom dock.
 
+The GUI thread does nothing slow here (DESIGN.md, "Threads"): the run dialog reads its widgets into a
+:class:`JobInputs` and builds and estimates the job in the pool, on a read-only connection of its own
+(:func:`estimate_job`); the key is looked up and stored in the pool too; the panel's pause, cancel,
+resume and retry run in the pool one at a time, in the order clicked (:meth:`JobsController._call`).
+
 Keys: typed into the dialog, stored with :mod:`workers.secrets` at once and cleared from the field;
 the dialog only ever says *where* a key is kept. Provider settings, keys and prices are found exactly
 as ``winnow run`` finds them (:mod:`workers.cli_run`), so a job started here resumes from the CLI.
@@ -351,7 +356,7 @@ class RunDialog(QDialog):
         self._filter = sample_filter
         self._estimator = estimator
         self._generation = 0
-        self._spec: JobSpec | None = None
+        self._spec: JobSpec | local_tasks.LocalSpec | None = None
         self._estimated: Estimate | local_tasks.LocalEstimate | None = None
         self._task: BackgroundTask | None = None
         """The estimate under way (or the last one)."""
@@ -649,8 +654,8 @@ class RunDialog(QDialog):
         self._task = task
 
     def is_estimating(self) -> bool:
-        """An estimate of the settings as shown is under way."""
-        return self._task is not None and self._task.is_running() and self._estimated is None
+        """An estimate is under way in the pool."""
+        return self._task is not None and self._task.is_running()
 
     def _show_estimate(
         self,
@@ -940,7 +945,9 @@ class JobsController(QObject):
         self._actions: deque[tuple[int, JobEngine, Callable[[JobEngine], object]]] = deque()
         """Pause, cancel, resume, retry: waiting their turn (see :meth:`_call`)."""
         self._action: BackgroundTask | None = None
+        self._action_lock = threading.Lock()
         self._action_idle = threading.Event()
+        """Set while no action runs in a pool thread (cleared, under the lock, by one that begins)."""
         self._action_idle.set()
 
         self.panel.run_requested.connect(self.open_run_dialog)
@@ -993,8 +1000,14 @@ class JobsController(QObject):
         """Pause what runs (it resumes later), join the engine's threads, deliver the last events."""
         engine, events = self._engine, self._events
         self._engine = self._events = None
-        self._actions.clear()  # actions for this engine not begun yet: there is no engine to do them
-        self._action_idle.wait()  # one under way finishes first (it may be launching a run)
+        # Actions for this engine not begun yet are dropped: there is no engine to do them. One still
+        # waiting for a pool thread is cancelled (the pool may be busy for long: a pipeline holds a
+        # thread); one under way finishes first (it may be launching a run the engine must pause).
+        self._actions.clear()
+        with self._action_lock:
+            if self._action is not None:
+                self._action.cancel()
+        self._action_idle.wait()
         if engine is not None:
             engine.close()
         if events is not None:
@@ -1190,10 +1203,13 @@ class JobsController(QObject):
         if self._action is not None or not self._actions:
             return
         job_id, engine, action = self._actions.popleft()
-        idle = self._action_idle
-        idle.clear()
+        lock, idle = self._action_lock, self._action_idle
 
         def run(*, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> object:
+            with lock:
+                if cancelled():  # the engine closed before a pool thread was free
+                    return None
+                idle.clear()
             try:
                 return action(engine)
             except USER_ERRORS as error:  # a message for the person, not a bug to log with a traceback
@@ -1201,10 +1217,11 @@ class JobsController(QObject):
             finally:
                 idle.set()
 
-        task = run_in_background(run)
+        with lock:
+            task = run_in_background(run)
+            self._action = task
         task.failed.connect(lambda message: self._action_failed(job_id, message))
         task.done.connect(lambda: self._action_finished(task, job_id))
-        self._action = task
 
     def _action_failed(self, job_id: int, message: str) -> None:
         message = secrets.redact(message)

@@ -147,6 +147,10 @@
         <translation>当前列表有 {n} 个样本（其中 {out} 个已发给标注员）。</translation>
     </message>
     <message>
+        <source>Assigning the samples…</source>
+        <translation>正在分配样本…</translation>
+    </message>
+    <message>
         <source>Assignment {name}: {n} batches, selected above; send them as packages.</source>
         <translation>分配 {name}：{n} 个批次，已在上方选中；请将其作为工作包发送。</translation>
     </message>
@@ -1509,6 +1513,18 @@
         <translation>已备份到 {path}</translation>
     </message>
     <message>
+        <source>Backing up…</source>
+        <translation>正在备份…</translation>
+    </message>
+    <message>
+        <source>Backup failed</source>
+        <translation>备份失败</translation>
+    </message>
+    <message>
+        <source>Backed up at {time}</source>
+        <translation>已于 {time} 备份</translation>
+    </message>
+    <message>
         <source>Restore</source>
         <translation>恢复</translation>
     </message>
@@ -1523,6 +1539,10 @@
     <message>
         <source>Backup:</source>
         <translation>备份：</translation>
+    </message>
+    <message>
+        <source>Cannot restore the backup</source>
+        <translation>无法恢复备份</translation>
     </message>
 </context>
 <context>
@@ -1864,6 +1884,10 @@
     <message>
         <source>Start</source>
         <translation>开始</translation>
+    </message>
+    <message>
+        <source>The same seed shows the same examples in each request; another seed, others</source>
+        <translation>同一个种子让每次请求给出同样的示例；换一个种子，示例也随之不同</translation>
     </message>
     <message>
         <source>The key in the environment variable {name} is used.</source>
