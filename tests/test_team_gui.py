@@ -18,7 +18,7 @@ from app.store import Project, actions, query
 from tests.package_helpers import dump, lead_project
 from widgets.adjudication import AdjudicationDialog
 from widgets.main_window import MainWindow
-from widgets.team import AssignDialog
+from widgets.team import AssignDialog, read_assign_figures
 
 
 @pytest.fixture
@@ -35,25 +35,33 @@ def open_window(qtbot, project: Project) -> MainWindow:
     return window
 
 
-def click_assign(qtbot, dialog: AssignDialog) -> None:
-    """Click Assign and wait for the assignment, which runs in the background."""
-    dialog.assign_button.click()
-    assert dialog.assign_task is not None and not dialog.assign_button.isEnabled()
-    with qtbot.waitSignal(dialog.assign_task.done, timeout=20_000):
+def opened(qtbot, project: Project, flt: query.SampleFilter = query.SampleFilter()) -> AssignDialog:
+    """The assign dialog with its counts and batches shown (they are read in the background)."""
+    dialog = AssignDialog(project, flt)
+    qtbot.addWidget(dialog)
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
         pass
+    return dialog
+
+
+def click_assign(qtbot, dialog: AssignDialog) -> None:
+    """Click Assign and wait for the assignment and the list read again, both in the background."""
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        dialog.assign_button.click()
+        assert dialog.assign_task is not None and not dialog.assign_button.isEnabled()
     assert dialog.assign_button.isEnabled()
 
 
 def send(qtbot, dialog: AssignDialog, folder: Path) -> None:
     task = dialog.export_selected(folder)
     assert task is not None
-    with qtbot.waitSignal(task.done, timeout=20_000):
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
         pass
+    assert not task.is_running()
 
 
 def test_assign_dialog_assigns_and_sends_packages(qtbot, lead: Project, tmp_path: Path) -> None:
-    dialog = AssignDialog(lead, query.SampleFilter())
-    qtbot.addWidget(dialog)
+    dialog = opened(qtbot, lead)
     changed = []
     dialog.changed.connect(changed.append)
     assert "21 samples" in dialog.scope.text()
@@ -71,8 +79,7 @@ def test_assign_dialog_assigns_and_sends_packages(qtbot, lead: Project, tmp_path
 
 
 def test_assign_dialog_says_what_is_wrong(qtbot, lead: Project) -> None:
-    dialog = AssignDialog(lead, query.SampleFilter())
-    qtbot.addWidget(dialog)
+    dialog = opened(qtbot, lead)
     dialog.annotators.setText("alice")
     dialog.overlap.setValue(10)
     dialog.assign_button.click()
@@ -146,6 +153,8 @@ def test_team_flow_end_to_end(qtbot, lead: Project, tmp_path: Path, monkeypatch)
     # The lead assigns everything to two annotators, a fifth of it to both, and sends the packages.
     lead_window = open_window(qtbot, lead)
     dialog = lead_window.team.assign()
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        pass
     dialog.annotators.setText("alice, bob")
     dialog.overlap.setValue(20)
     click_assign(qtbot, dialog)
@@ -250,12 +259,16 @@ def test_assign_dialog_counts_in_sql_and_reads_ids_only_to_assign(
     statements: list[str] = []
     lead.db.conn.set_trace_callback(statements.append)
     dialog = AssignDialog(lead, flt)
-    lead.db.conn.set_trace_callback(None)
     qtbot.addWidget(dialog)
+    assert dialog.scope.text() == "Counting the samples…"
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        pass
+    lead.db.conn.set_trace_callback(None)
+    assert not statements  # nothing read on the GUI's connection: counted in the pool
     assert dialog.scope.text() == "17 samples in the current list (3 of them already out with annotators)."
-    reads = [s for s in statements if "FROM samples" in s]
-    assert reads and all(s.startswith("SELECT count(*)") for s in reads)  # counted, no ids read
-    assert not any("FROM batch_samples" in s and "count(*)" not in s for s in statements)
+    figures = read_assign_figures(lead.path, "lead", flt, 7, progress=print, cancelled=lambda: False)
+    assert (figures.generation, figures.samples, figures.out) == (7, 17, 3)
+    assert figures.batches == assign.batches(lead)
 
     dialog.annotators.setText("张三，李四，王五")
     dialog.overlap.setValue(30)
@@ -274,14 +287,13 @@ def test_assign_dialog_counts_in_sql_and_reads_ids_only_to_assign(
 
 
 def test_assign_dialog_refuses_a_bad_form_at_once_and_reports_what_the_background_found(qtbot, lead: Project) -> None:
-    dialog = AssignDialog(lead, query.SampleFilter())
-    qtbot.addWidget(dialog)
+    dialog = opened(qtbot, lead)
     dialog.annotators.setText("alice, bob")
     dialog.overlap.setValue(0)
     dialog.batch_size.setValue(0)
     assert dialog.assign() is not None
     assert dialog.assign() is None  # one assignment at a time
-    with qtbot.waitSignal(dialog.assign_task.done, timeout=20_000):
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):  # assigned, and the list read again
         pass
     dialog.annotators.setText(" , ")
     assert dialog.assign() is None
@@ -292,3 +304,18 @@ def test_assign_dialog_refuses_a_bad_form_at_once_and_reports_what_the_backgroun
         pass
     assert "all 21 are already out with annotators" in dialog.message.text()
     assert dialog.assign_button.isEnabled()
+
+
+def test_assign_dialog_shows_only_its_latest_reading(qtbot, lead: Project) -> None:
+    dialog = opened(qtbot, lead)
+    shown = []
+    dialog.loaded.connect(lambda: shown.append(dialog.scope.text()))
+    first = dialog.fill_batches()
+    assign.assign_batches(lead, query.sample_ids(lead)[:4], ["alice"], seed=1)
+    second = dialog.fill_batches(select=["a1-alice-1"])
+    qtbot.waitUntil(lambda: not first.is_running() and not second.is_running(), timeout=20_000)
+    qtbot.waitUntil(lambda: bool(shown), timeout=20_000)
+    with qtbot.assertNotEmitted(dialog.loaded, wait=100):
+        pass
+    assert shown == ["21 samples in the current list (4 of them already out with annotators)."]
+    assert dialog.selected_batch_ids() == [assign.find_batch(lead, "a1-alice-1")["id"]]
