@@ -27,7 +27,7 @@ from app.tasks import self_instruct
 from tests.helpers import shown_window, wait_for_background_tasks
 from tests.servers import FakeDeepL, FakeOpenAI, Latency, Status
 from tests.test_self_instruct_seed import ANSWER, SEEDS, examples_by_seed, shown_in
-from widgets.jobs import RunDialog
+from widgets.jobs import JobInputs, RunDialog, estimate_job
 from widgets.main_window import MainWindow
 from workers import secrets
 from workers.engine import Estimate, JobEngine, job_params
@@ -128,8 +128,8 @@ def test_the_estimate_reads_samples_and_key_off_the_gui_thread_while_the_window_
     qtbot, window, deepl, monkeypatch
 ) -> None:
     dialog = open_deepl_dialog(qtbot, window, deepl)
-    sample_ids, get_key = Held(query.sample_ids), Held(secrets.get_key, hold=lambda *args: False)
-    monkeypatch.setattr(query, "sample_ids", sample_ids)
+    sample_ids, get_key = Held(query.sample_id_array), Held(secrets.get_key, hold=lambda *args: False)
+    monkeypatch.setattr(query, "sample_id_array", sample_ids)
     monkeypatch.setattr(secrets, "get_key", get_key)
 
     dialog.scope.setCurrentIndex(dialog.scope.findData("filter"))  # a new estimate, after the typing pause
@@ -193,6 +193,28 @@ def test_a_late_key_note_for_another_service_is_dropped(qtbot, window, monkeypat
     wait_for_background_tasks(qtbot, "the key lookup")  # delivered (and dropped) by now
     assert dialog.key_note.text() == "This server needs no key."
     dialog.reject()
+
+
+def test_a_stale_estimate_stops_its_query_and_never_estimates(tmp_path: Path, write_jsonl) -> None:
+    path = tmp_path / "big.winnow"
+    records = [{"instruction": f"第{n}题", "input": "", "output": f"答案{n}"} for n in range(3000)]
+    with Project.create(path) as project:
+        importer.import_file(project, write_jsonl("big.jsonl", records))
+    inputs = JobInputs(
+        project_path=path,
+        task="judge",
+        kinds=("instruction",),
+        local=False,
+        scope="all",
+        selection=(),
+        sample_filter=query.SampleFilter(),
+        settings={"provider": "openai", "preset": "ollama", "base_url": "http://127.0.0.1:9/v1", "model": "m"},
+    )
+    asked: list[object] = []
+    assert estimate_job(inputs, asked.append, progress=lambda n: None, cancelled=lambda: True) == (None, None)
+    assert asked == []  # SQLite stopped the scope's query; the estimator was never asked
+    spec, _estimate = estimate_job(inputs, asked.append, progress=lambda n: None, cancelled=lambda: False)
+    assert len(spec.sample_ids) == 3000 and asked == [spec]
 
 
 def test_an_estimate_overtaken_by_a_change_is_dropped(qtbot, window) -> None:

@@ -243,10 +243,10 @@ class JobInputs:
     task_options: Mapping[str, Any] = field(default_factory=dict)
 
 
-def scope_sample_ids(inputs: JobInputs) -> list[int]:
+def scope_sample_ids(inputs: JobInputs, cancelled: Callable[[], bool] | None = None) -> Sequence[int]:
     """The samples of the chosen scope. The filter and the whole project are read on a read-only
     connection of this thread's own (a million ids take a while; the GUI's connection is the GUI
-    thread's alone)."""
+    thread's alone); the query stops within milliseconds once ``cancelled()`` (QueryCancelled)."""
     if inputs.scope == "selection":
         return list(inputs.selection)
     if inputs.scope == "filter":
@@ -258,19 +258,19 @@ def scope_sample_ids(inputs: JobInputs) -> list[int]:
     else:
         flt = query.SampleFilter(kind=inputs.kinds)
     with Project.open(inputs.project_path, read_only=True) as project:
-        return query.sample_ids(project, flt)
+        return query.sample_id_array(project, flt, cancelled=cancelled)
 
 
-def build_spec(inputs: JobInputs) -> JobSpec | local_tasks.LocalSpec:
+def build_spec(inputs: JobInputs, cancelled: Callable[[], bool] | None = None) -> JobSpec | local_tasks.LocalSpec:
     """The job of these inputs (slow: reads the keyring and the scope's sample ids; a pool thread's
     work). ProjectError (no key, no URL…) says what is missing."""
     if inputs.local:
-        return local_tasks.LocalSpec(inputs.task, scope_sample_ids(inputs), inputs.seed)
+        return local_tasks.LocalSpec(inputs.task, list(scope_sample_ids(inputs, cancelled)), inputs.seed)
     settings = dict(inputs.settings)
     factory = cli_run.provider_factory(settings)  # first: no key, no need to read the samples
     return JobSpec(
         task=inputs.task,
-        sample_ids=scope_sample_ids(inputs),
+        sample_ids=list(scope_sample_ids(inputs, cancelled)),
         provider_factory=factory,
         provider_settings=settings,
         concurrency=inputs.concurrency,
@@ -287,12 +287,15 @@ def estimate_job(
     *,
     progress: Callable[[int], None],
     cancelled: Callable[[], bool],
-) -> tuple[JobSpec | local_tasks.LocalSpec, Estimate | local_tasks.LocalEstimate | None]:
-    """The job of the dialog's inputs and its estimate (None: no samples to send), in a pool thread.
-    A message for the user (no key…) comes as a ProjectError."""
+) -> tuple[JobSpec | local_tasks.LocalSpec | None, Estimate | local_tasks.LocalEstimate | None]:
+    """The job of the dialog's inputs and its estimate (None: no samples to send, or cancelled), in a
+    pool thread. A message for the user (no key…) comes as a ProjectError."""
     try:
-        spec = build_spec(inputs)
-        if not spec.sample_ids or cancelled():  # cancelled: the inputs changed, nobody waits for it
+        try:
+            spec = build_spec(inputs, cancelled)
+        except query.QueryCancelled:
+            return None, None  # the inputs changed: nobody waits for this one
+        if not spec.sample_ids or cancelled():
             return spec, None
         if isinstance(spec, local_tasks.LocalSpec):
             return spec, local_tasks.estimate_at(inputs.project_path, spec)  # its own connection
@@ -660,7 +663,7 @@ class RunDialog(QDialog):
     def _show_estimate(
         self,
         generation: int,
-        result: tuple[JobSpec | local_tasks.LocalSpec, Estimate | local_tasks.LocalEstimate | None],
+        result: tuple[JobSpec | local_tasks.LocalSpec | None, Estimate | local_tasks.LocalEstimate | None],
     ) -> None:
         if generation != self._generation:
             return  # the settings changed since it was asked for
