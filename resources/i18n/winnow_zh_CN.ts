@@ -143,6 +143,10 @@
         <translation>批次：</translation>
     </message>
     <message>
+        <source>Counting the samples…</source>
+        <translation>正在统计样本…</translation>
+    </message>
+    <message>
         <source>{n} samples in the current list ({out} of them already out with annotators).</source>
         <translation>当前列表有 {n} 个样本（其中 {out} 个已发给标注员）。</translation>
     </message>
