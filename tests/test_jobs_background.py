@@ -27,10 +27,12 @@ from app.tasks import self_instruct
 from tests.helpers import shown_window, wait_for_background_tasks
 from tests.servers import FakeDeepL, FakeOpenAI, Latency, Status
 from tests.test_self_instruct_seed import ANSWER, SEEDS, examples_by_seed, shown_in
+from widgets import jobs as jobs_module
 from widgets.jobs import JobInputs, RunDialog, estimate_job
 from widgets.main_window import MainWindow
 from workers import secrets
-from workers.engine import Estimate, JobEngine, job_params
+from workers.engine import Estimate, JobEngine, JobSpec, job_params
+from workers.providers.deepl_provider import DeepLProvider
 from workers.providers.presets import DEEPL_KEY_NAME
 
 KEY = "wnw-SECRET-4f9a7c21e8d3"
@@ -423,3 +425,25 @@ def test_closing_waits_for_the_action_under_way_and_drops_the_ones_waiting(qtbot
     assert state == "cancelled"
     wait_for_background_tasks(qtbot, "the cancel")
     assert resume.threads == [] and window.jobs.events is None
+
+
+def test_the_jobs_of_an_opened_project_are_read_off_the_gui_thread(qtbot, tmp_path, deepl, monkeypatch) -> None:
+    path = tmp_path / "jobs.winnow"
+    with build_demo(path) as project:
+        ids = query.sample_ids(project, query.SampleFilter(kind=("translation",)))
+    with JobEngine(path) as engine:
+        spec = JobSpec("translate", ids, lambda: DeepLProvider(KEY, server_url=deepl.url, timeout=5.0))
+        job_id = engine.start(spec)
+        assert engine.wait(job_id, 10) == "done"
+
+    summaries = Held(jobs_module.job_summaries)
+    monkeypatch.setattr(jobs_module, "job_summaries", summaries)
+    with shown_window(qtbot, Project.open(path)) as window:
+        qtbot.waitUntil(summaries.entered.is_set, timeout=WAIT)
+        ticking(qtbot)  # the window is up and going while the ledger is read
+        assert window.jobs.panel.rows == {}
+        summaries.go()
+        qtbot.waitUntil(lambda: job_id in window.jobs.panel.rows, timeout=WAIT)
+        row = window.jobs.panel.rows[job_id]
+        assert (row.state, row.done, row.total) == ("done", TRANSLATIONS, TRANSLATIONS)
+        assert summaries.off_the_gui_thread() and summaries.args[0][0] is not window.project

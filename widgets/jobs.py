@@ -1036,13 +1036,17 @@ class JobsController(QObject):
         self._load_jobs()
 
     def _load_jobs(self) -> None:
-        try:
-            summaries = job_summaries(self.window.project)
-        except ProjectError:
-            log.exception("reading the jobs of %s", self.window.project.path)
-            return
+        """Show the project's jobs, read in the pool (counting a big job's items takes a while)."""
+        task = run_in_background(read_jobs, Path(self.window.project.path))
+        task.finished.connect(self._jobs_read)  # a method: not called once the controller is gone
+
+    def _jobs_read(self, read: tuple[Path, list[JobSummary]]) -> None:
+        path, summaries = read
+        if path != Path(self._path):
+            return  # another project was opened meanwhile
         for summary in summaries:
-            self.panel.show_job(summary)
+            if summary.id not in self.panel.rows:  # a job started meanwhile has its row already
+                self.panel.show_job(summary)
 
     # actions ----------------------------------------------------------------------------------
 
@@ -1149,14 +1153,14 @@ class JobsController(QObject):
     def start(self, spec: JobSpec) -> None:
         """Start a job; :attr:`job_started` tells its id.
 
-        Recording a big job's items in the ledger takes a while (≈60 ms for 10,000), so it happens
-        on the pool, not while the GUI waits.
+        Recording a big job's items in the ledger takes a while (≈60 ms for 10,000), and so does
+        counting them for its row, so both happen on the pool, not while the GUI waits.
         """
         engine = self.engine()
 
-        def start_job(*, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> int:
+        def start_job(*, progress: Callable[[int], None], cancelled: Callable[[], bool]) -> JobSummary:
             try:
-                return engine.start(spec)
+                return engine.summary(engine.start(spec))
             except USER_ERRORS as error:  # a message for the person, not a bug to log with a traceback
                 raise ProjectError(secrets.redact(_message(error))) from None
 
@@ -1164,12 +1168,12 @@ class JobsController(QObject):
         task.finished.connect(self._on_started)
         task.failed.connect(self._tell)
 
-    def _on_started(self, job_id: int) -> None:
-        if job_id not in self.panel.rows:
-            self.panel.show_job(job_summary(self.window.project, job_id))
+    def _on_started(self, summary: JobSummary) -> None:
+        if summary.id not in self.panel.rows:
+            self.panel.show_job(summary)
         self.dock.show()
         self.dock.raise_()
-        self.job_started.emit(job_id)
+        self.job_started.emit(summary.id)
 
     def pause(self, job_id: int) -> None:
         message = self.tr("paused")
@@ -1282,6 +1286,17 @@ class JobsController(QObject):
             refresh(sample_ids)
         else:
             refresh_after_machine_work(self.window, sample_ids)
+
+
+def read_jobs(path: Path, **_callbacks: Any) -> tuple[Path, list[JobSummary]]:
+    """The project's jobs, oldest first, read on a read-only connection of this (pool) thread's own;
+    none when the project cannot be read (logged)."""
+    try:
+        with Project.open(path, read_only=True) as project:
+            return path, job_summaries(project)
+    except ProjectError:
+        log.exception("reading the jobs of %s", path)
+        return path, []
 
 
 def job_factory(path: Path, job_id: int) -> ProviderFactory | None:
