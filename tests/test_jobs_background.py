@@ -447,3 +447,21 @@ def test_the_jobs_of_an_opened_project_are_read_off_the_gui_thread(qtbot, tmp_pa
         row = window.jobs.panel.rows[job_id]
         assert (row.state, row.done, row.total) == ("done", TRANSLATIONS, TRANSLATIONS)
         assert summaries.off_the_gui_thread() and summaries.args[0][0] is not window.project
+
+
+def test_a_job_the_panel_does_not_show_yet_gets_its_row_from_the_pool(qtbot, window, deepl, monkeypatch) -> None:
+    summary = Held(jobs_module.job_summary)
+    monkeypatch.setattr(jobs_module, "job_summary", summary)
+    ids = query.sample_ids(window.project, query.SampleFilter(kind=("translation",)))
+    spec = JobSpec("translate", ids, lambda: DeepLProvider(KEY, server_url=deepl.url, timeout=5.0))
+    # Started on the window's engine, not through the panel (as a pipeline starts its steps).
+    job_id = window.jobs.engine().start(spec)
+    qtbot.waitUntil(summary.entered.is_set, timeout=WAIT)
+    ticking(qtbot)
+    assert job_id not in window.jobs.panel.rows
+    summary.go()
+    qtbot.waitUntil(lambda: job_id in window.jobs.panel.rows, timeout=WAIT)
+    row = window.jobs.panel.rows[job_id]
+    # What arrived while the row was read is applied to it: the job ran to the end meanwhile.
+    qtbot.waitUntil(lambda: (row.state, row.done) == ("done", TRANSLATIONS), timeout=WAIT)
+    assert summary.off_the_gui_thread() and len(summary.threads) == 1  # read once, not once per event

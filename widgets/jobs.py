@@ -948,6 +948,8 @@ class JobsController(QObject):
         self._actions: deque[tuple[int, JobEngine, Callable[[JobEngine], object]]] = deque()
         """Pause, cancel, resume, retry: waiting their turn (see :meth:`_call`)."""
         self._action: BackgroundTask | None = None
+        self._waiting: dict[int, list[Callable[[JobRow], None]]] = {}
+        """Jobs whose row is being read (see :meth:`_with_row`): what to apply to it once shown."""
         self._action_lock = threading.Lock()
         self._action_idle = threading.Event()
         """Set while no action runs in a pool thread (cleared, under the lock, by one that begins)."""
@@ -1033,6 +1035,7 @@ class JobsController(QObject):
         self.close()
         self._path = project.path
         self.panel.clear()
+        self._waiting.clear()
         self._load_jobs()
 
     def _load_jobs(self) -> None:
@@ -1251,33 +1254,45 @@ class JobsController(QObject):
 
     # events -----------------------------------------------------------------------------------
 
-    def _row(self, job_id: int) -> JobRow | None:
+    def _with_row(self, job_id: int, apply: Callable[[JobRow], None]) -> None:
+        """``apply(row)`` to the job's row; a job the panel does not show yet (a pipeline's step, a
+        job started elsewhere) gets its row from the ledger, read in the pool (counting a big job's
+        items takes a while), and what arrived for it meanwhile is applied then, in order."""
         row = self.panel.rows.get(job_id)
-        if row is None:
-            try:
-                row = self.panel.show_job(job_summary(self.window.project, job_id))
-            except ProjectError:
-                return None
-        return row
+        if row is not None:
+            apply(row)
+            return
+        waiting = self._waiting.get(job_id)
+        if waiting is not None:
+            waiting.append(apply)
+            return
+        self._waiting[job_id] = [apply]
+        task = run_in_background(read_job, Path(self._path), job_id)
+        task.finished.connect(self._job_read)  # a method: not called once the controller is gone
+
+    def _job_read(self, read: tuple[Path, int, JobSummary | None]) -> None:
+        path, job_id, summary = read
+        if path != Path(self._path):
+            return  # another project was opened meanwhile (and _waiting emptied)
+        waiting = self._waiting.pop(job_id, [])
+        if summary is None:
+            return
+        row = self.panel.show_job(summary)
+        for apply in waiting:
+            apply(row)
 
     def _on_progress(self, event: JobProgress) -> None:
-        row = self._row(event.job_id)
-        if row is not None:
-            row.set_progress(event)
+        self._with_row(event.job_id, lambda row: row.set_progress(event))
 
     def _on_items_failed(self, events: list[ItemFailed]) -> None:
         by_job: dict[int, list[ItemFailed]] = {}
         for event in events:
             by_job.setdefault(event.job_id, []).append(event)
         for job_id, failed in by_job.items():
-            row = self._row(job_id)
-            if row is not None:
-                row.add_failures(failed)
+            self._with_row(job_id, lambda row, failed=failed: row.add_failures(failed))
 
     def _on_state_changed(self, event: JobStateChanged) -> None:
-        row = self._row(event.job_id)
-        if row is not None:
-            row.set_state(event.state, event.message)
+        self._with_row(event.job_id, lambda row: row.set_state(event.state, event.message))
 
     def _on_items_done(self, events: list[ItemDone]) -> None:
         sample_ids = sorted({event.sample_id for event in events})
@@ -1286,6 +1301,16 @@ class JobsController(QObject):
             refresh(sample_ids)
         else:
             refresh_after_machine_work(self.window, sample_ids)
+
+
+def read_job(path: Path, job_id: int, **_callbacks: Any) -> tuple[Path, int, JobSummary | None]:
+    """One job's summary, read as :func:`read_jobs` reads them (None if it cannot be read, logged)."""
+    try:
+        with Project.open(path, read_only=True) as project:
+            return path, job_id, job_summary(project, job_id)
+    except ProjectError:
+        log.exception("reading job %s of %s", job_id, path)
+        return path, job_id, None
 
 
 def read_jobs(path: Path, **_callbacks: Any) -> tuple[Path, list[JobSummary]]:
