@@ -945,11 +945,11 @@ class JobsController(QObject):
         self._engine: JobEngine | None = None
         self._events: JobEvents | None = None
         self._path = window.project.path
+        self._waiting: dict[int, list[Callable[[JobRow], None]]] = {}
+        """Jobs whose row is being read (see :meth:`_with_row`): what to apply to it once shown."""
         self._actions: deque[tuple[int, JobEngine, Callable[[JobEngine], object]]] = deque()
         """Pause, cancel, resume, retry: waiting their turn (see :meth:`_call`)."""
         self._action: BackgroundTask | None = None
-        self._waiting: dict[int, list[Callable[[JobRow], None]]] = {}
-        """Jobs whose row is being read (see :meth:`_with_row`): what to apply to it once shown."""
         self._action_lock = threading.Lock()
         self._action_idle = threading.Event()
         """Set while no action runs in a pool thread (cleared, under the lock, by one that begins)."""
