@@ -673,8 +673,6 @@ class MainWindow(QMainWindow):
         self.backup_state.setToolTip(str(path))
 
     def restore_backup(self) -> None:
-        # Nothing may prune the folder while the user picks from it, nor copy the file being replaced.
-        self._stop_backup()
         self._backup_timer.stop()
         try:
             self._restore_backup()
@@ -686,6 +684,8 @@ class MainWindow(QMainWindow):
         if not found:
             QMessageBox.information(self, self.tr("Restore"), self.tr("There are no backups of this project yet."))
             return
+        # Nothing may prune the folder while the user picks from it, nor copy the file being replaced.
+        self._stop_backup()
         names = [f"{b.created.astimezone():%Y-%m-%d %H:%M:%S}  {b.reason}" for b in found]
         choice, ok = QInputDialog.getItem(self, self.tr("Restore a backup"), self.tr("Backup:"), names, 0, False)
         if not ok:
