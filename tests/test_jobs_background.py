@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import QWidget
 
 from app import importer
 from app.demo import build_demo
@@ -465,3 +466,19 @@ def test_a_job_the_panel_does_not_show_yet_gets_its_row_from_the_pool(qtbot, win
     # What arrived while the row was read is applied to it: the job ran to the end meanwhile.
     qtbot.waitUntil(lambda: (row.state, row.done) == ("done", TRANSLATIONS), timeout=WAIT)
     assert summary.off_the_gui_thread() and len(summary.threads) == 1  # read once, not once per event
+
+
+def test_an_answer_for_a_dialog_gone_with_its_window_touches_nothing(qtbot, window, deepl, monkeypatch) -> None:
+    get_key = Held(secrets.get_key, hold=lambda name: name == DEEPL_KEY_NAME and not get_key.entered.is_set())
+    monkeypatch.setattr(secrets, "get_key", get_key)
+    host = QWidget()
+    dialog = RunDialog(window.project, selection=[], sample_filter=query.SampleFilter(), estimator=lambda s: None)
+    dialog.setParent(host, dialog.windowFlags())
+    dialog.provider.setCurrentIndex(dialog.provider.findData("deepl"))
+    qtbot.waitUntil(get_key.entered.is_set, timeout=WAIT)
+    destroyed = []
+    dialog.destroyed.connect(lambda: destroyed.append(True))
+    host.deleteLater()  # the dialog goes with it, never done()
+    qtbot.waitUntil(lambda: destroyed == [True], timeout=WAIT)
+    get_key.go()  # its key note arrives now: dropped, not set on a deleted label (that would raise here)
+    wait_for_background_tasks(qtbot, "the key lookup")

@@ -462,6 +462,9 @@ class RunDialog(QDialog):
         layout.addWidget(self.buttons)
 
         self._estimate_timer = QTimer(self, singleShot=True, interval=ESTIMATE_DELAY_MS, timeout=self.estimate)
+        # Closed with its window (no done()): a late answer from the pool must not touch deleted widgets.
+        # A lambda: PySide does not call the dying object's own method connected to its destroyed().
+        self.destroyed.connect(lambda: self._outdate())
         self.provider.currentIndexChanged.connect(self._provider_changed)
         self.task.currentIndexChanged.connect(self._task_changed)
         for combo in (self.task, self.scope):
@@ -715,11 +718,16 @@ class RunDialog(QDialog):
 
     def done(self, result: int) -> None:  # Qt override
         self._estimate_timer.stop()
+        self._outdate()
+        super().done(result)
+
+    def _outdate(self) -> None:
+        """Whatever is under way in the pool for the dialog arrives to nobody (Python attributes only:
+        also called once the widgets are gone). A key still being stored is stored; nobody is told."""
         self._generation += 1
-        self._key_generation += 1  # a key still being stored is stored; nobody is told
+        self._key_generation += 1
         if self._task is not None:
             self._task.cancel()
-        super().done(result)
 
 
 def _message(error: BaseException) -> str:
