@@ -29,7 +29,7 @@ from tests.helpers import shown_window, wait_for_background_tasks
 from tests.servers import FakeDeepL, FakeOpenAI, Latency, Status
 from tests.test_self_instruct_seed import ANSWER, SEEDS, examples_by_seed, shown_in
 from widgets import jobs as jobs_module
-from widgets.jobs import JobInputs, RunDialog, estimate_job
+from widgets.jobs import JobInputs, JobsController, RunDialog, estimate_job
 from widgets.main_window import MainWindow
 from workers import secrets
 from workers.engine import Estimate, JobEngine, JobSpec, job_params
@@ -482,3 +482,24 @@ def test_an_answer_for_a_dialog_gone_with_its_window_touches_nothing(qtbot, wind
     qtbot.waitUntil(lambda: destroyed == [True], timeout=WAIT)
     get_key.go()  # its key note arrives now: dropped, not set on a deleted label (that would raise here)
     wait_for_background_tasks(qtbot, "the key lookup")
+
+
+def test_an_action_answering_after_its_controller_is_gone_touches_nothing(qtbot, window, deepl, monkeypatch) -> None:
+    job_id = start_job(qtbot, window, deepl)
+    wait_state(qtbot, window, job_id, "done")
+    window.jobs.close()
+    other = JobsController(window)  # a second controller on the window, to be deleted mid-action
+    qtbot.waitUntil(lambda: job_id in other.panel.rows, timeout=WAIT)
+    cancel = Held(JobEngine.cancel)
+    monkeypatch.setattr(JobEngine, "cancel", cancel)
+    other.cancel(job_id)
+    qtbot.waitUntil(cancel.entered.is_set, timeout=WAIT)
+    engine = other.engine()
+    destroyed = []
+    other.destroyed.connect(lambda: destroyed.append(True))
+    other.dock.deleteLater()
+    other.deleteLater()
+    qtbot.waitUntil(lambda: destroyed == [True], timeout=WAIT)
+    cancel.go()  # its answer comes now: to nobody (a deleted row or status bar would raise here)
+    wait_for_background_tasks(qtbot, "the cancel")
+    engine.close()

@@ -962,6 +962,9 @@ class JobsController(QObject):
         self._action_idle = threading.Event()
         """Set while no action runs in a pool thread (cleared, under the lock, by one that begins)."""
         self._action_idle.set()
+        self._gone = False
+        """Deleted with the window: an action's late answer has no row or status bar to go to."""
+        self.destroyed.connect(lambda: setattr(self, "_gone", True))  # a lambda: see RunDialog.__init__
 
         self.panel.run_requested.connect(self.open_run_dialog)
         self.panel.pause_requested.connect(self.pause)
@@ -1242,6 +1245,8 @@ class JobsController(QObject):
         task.done.connect(lambda: self._action_finished(task, job_id))
 
     def _action_failed(self, job_id: int, message: str) -> None:
+        if self._gone:
+            return
         message = secrets.redact(message)
         row = self.panel.rows.get(job_id)
         if row is not None:
@@ -1249,6 +1254,8 @@ class JobsController(QObject):
         self._tell(message)
 
     def _action_finished(self, task: BackgroundTask, job_id: int) -> None:
+        if self._gone:
+            return
         if self._action is task:
             self._action = None
         row = self.panel.rows.get(job_id)
