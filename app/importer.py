@@ -21,7 +21,7 @@ from app.formats.base import FormatError, Reader, ReadOptions
 from app.i18n import N_, _, ngettext
 from app.quality.checks import flags_of as quality_flags_of
 from app.records import BadRecord, Record, is_plain_alpaca, searchable_text
-from app.store import index
+from app.store import bulk, index
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 
@@ -216,20 +216,16 @@ def _import_source(
         problems: list[str] = []
         skipped = 0
         try:
-            for batch in prefetch(rows.batches(reader.read(source, options))):
-                for bad in batch.bad:
-                    if on_error == "abort":
-                        raise ImportAborted(f"{bad.where(label)} (import aborted; nothing of the file was imported)")
-                    skipped += 1
-                    if len(problems) < MAX_REPORTED:
-                        problems.append(bad.where(label))
-                writer.write(batch)
-                if progress:
-                    progress(writer.written)
-                if cancelled and cancelled():
-                    raise ImportCancelled(
-                        _("{source}: import cancelled; nothing of the file was imported").format(source=source)
-                    )
+            with index.bulk_merging(op.conn):
+                for batch in prefetch(rows.batches(reader.read(source, options))):
+                    skipped += _skip_bad(batch.bad, label, on_error, problems)
+                    writer.write(batch)
+                    if progress:
+                        progress(writer.written)
+                    if cancelled and cancelled():
+                        raise ImportCancelled(
+                            _("{source}: import cancelled; nothing of the file was imported").format(source=source)
+                        )
         except FormatError as error:
             raise ProjectError(_("{error} (nothing of the file was imported)").format(error=error)) from error
         if writer.written == 0:
@@ -262,6 +258,16 @@ def _import_source(
     )
 
 
+def _skip_bad(bad_records: list[BadRecord], label: str, on_error: str, problems: list[str]) -> int:
+    """Skip a batch's bad records, naming them in ``problems``, or abort the import at the first."""
+    for bad in bad_records:
+        if on_error == "abort":
+            raise ImportAborted(f"{bad.where(label)} (import aborted; nothing of the file was imported)")
+        if len(problems) < MAX_REPORTED:
+            problems.append(bad.where(label))
+    return len(bad_records)
+
+
 def _size(path: Path) -> int:
     if path.is_dir():
         return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
@@ -273,8 +279,8 @@ class _Batch:
     origins: list[tuple] = field(default_factory=list)
     samples: list[tuple] = field(default_factory=list)
     texts: list[tuple[int, str]] = field(default_factory=list)
-    contents: list[tuple[int, str, dict]] = field(default_factory=list)
-    """``(sample_id, kind, content)`` for the QA checks (app.quality), which the writer runs."""
+    flags: list[tuple[int, str, str]] = field(default_factory=list)
+    """``(sample_id, check, detail)`` the QA checks (app.quality) found."""
     bad: list[BadRecord] = field(default_factory=list)
 
 
@@ -325,7 +331,10 @@ class _RowBuilder:
             )
         )
         batch.texts.append((sample_id, searchable_text(record.content)))
-        batch.contents.append((sample_id, record.kind.value, record.content))
+        batch.flags.extend(
+            (sample_id, check, detail)
+            for check, detail in _quality_flags(sample_id, record.kind.value, record.content).items()
+        )
 
 
 class _BatchWriter:
@@ -340,25 +349,15 @@ class _BatchWriter:
     def write(self, batch: _Batch) -> None:
         if not batch.samples:
             return
-        self.conn.executemany(
-            "INSERT INTO origins(id, source_id, line, member, raw, hash) VALUES (?, ?, ?, ?, ?, ?)", batch.origins
-        )
-        self.conn.executemany(
-            "INSERT INTO samples(id, kind, subset, source_id, origin_id, content, updated_at, stored_plain)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        bulk.insert(self.conn, "origins", ("id", "source_id", "line", "member", "raw", "hash"), batch.origins)
+        bulk.insert(
+            self.conn,
+            "samples",
+            ("id", "kind", "subset", "source_id", "origin_id", "content", "updated_at", "stored_plain"),
             batch.samples,
         )
-        index.add(self.conn, batch.texts)
-        # The QA checks, here rather than in the reader thread: Python work there holds the GIL the
-        # writer needs between SQLite calls, and the import got slower by 4x the checks' own cost.
-        self.conn.executemany(
-            "INSERT INTO sample_flags(sample_id, flag, detail) VALUES (?, ?, ?)",
-            [
-                (sample_id, check, detail)
-                for sample_id, kind, content in batch.contents
-                for check, detail in _quality_flags(sample_id, kind, content).items()
-            ],
-        )
+        bulk.insert(self.conn, "samples_fts", ("rowid", "body"), batch.texts)
+        bulk.insert(self.conn, "sample_flags", ("sample_id", "flag", "detail"), batch.flags)
         self.written += len(batch.samples)
 
 
