@@ -35,13 +35,13 @@ def test_every_row_arrives_exactly_across_statement_boundaries(conn: sqlite3.Con
     assert conn.execute("SELECT id, text, n, maybe FROM t ORDER BY id").fetchall() == rows
 
 
-def test_rows_go_a_few_hundred_to_a_statement(conn: sqlite3.Connection) -> None:
+def test_rows_go_thousands_to_a_statement(conn: sqlite3.Connection) -> None:
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
-    bulk.insert(conn, "t", ("id", "text"), [(i, "行") for i in range(2_500)])
+    bulk.insert(conn, "t", ("id", "text"), [(i, "行") for i in range(12_000)])
     inserts = [s for s in statements if s.startswith("INSERT")]
-    assert len(inserts) == 3  # 1000 + 1000 + 500: one GIL hand-over each, not one a row
-    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 2_500
+    assert len(inserts) == 3  # 5000 + 5000 + 2000: one GIL hand-over each, not one a row
+    assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 12_000
 
 
 def test_wide_rows_stay_under_the_bound_value_limit(conn: sqlite3.Connection) -> None:
