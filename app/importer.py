@@ -21,7 +21,7 @@ from app.formats.base import FormatError, Reader, ReadOptions
 from app.i18n import N_, _, ngettext
 from app.quality.checks import flags_of as quality_flags_of
 from app.records import BadRecord, Record, is_plain_alpaca, searchable_text
-from app.store import bulk, index
+from app.store import bulk
 from app.store.ops import Changes, operation
 from app.store.project import Project, ProjectError, now_iso
 
@@ -216,16 +216,15 @@ def _import_source(
         problems: list[str] = []
         skipped = 0
         try:
-            with index.bulk_merging(op.conn):
-                for batch in prefetch(rows.batches(reader.read(source, options))):
-                    skipped += _skip_bad(batch.bad, label, on_error, problems)
-                    writer.write(batch)
-                    if progress:
-                        progress(writer.written)
-                    if cancelled and cancelled():
-                        raise ImportCancelled(
-                            _("{source}: import cancelled; nothing of the file was imported").format(source=source)
-                        )
+            for batch in prefetch(rows.batches(reader.read(source, options))):
+                skipped += _skip_bad(batch.bad, label, on_error, problems)
+                writer.write(batch)
+                if progress:
+                    progress(writer.written)
+                if cancelled and cancelled():
+                    raise ImportCancelled(
+                        _("{source}: import cancelled; nothing of the file was imported").format(source=source)
+                    )
         except FormatError as error:
             raise ProjectError(_("{error} (nothing of the file was imported)").format(error=error)) from error
         if writer.written == 0:
@@ -356,6 +355,10 @@ class _BatchWriter:
             ("id", "kind", "subset", "source_id", "origin_id", "content", "updated_at", "stored_plain"),
             batch.samples,
         )
+        # FTS5's merge settings stay at their defaults. Merging 16 segments at a time instead of 4
+        # during the import took 35 % off indexing 200,000 rows, nothing measurable at a million,
+        # and left merges owed: the first edits after a million-row import then waited up to 18 s
+        # for one (0.4 s at most with the defaults).
         bulk.insert(self.conn, "samples_fts", ("rowid", "body"), batch.texts)
         bulk.insert(self.conn, "sample_flags", ("sample_id", "flag", "detail"), batch.flags)
         self.written += len(batch.samples)

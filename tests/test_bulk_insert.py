@@ -1,15 +1,13 @@
-"""Bulk inserts (app.store.bulk) and the import's index settings (app.store.index.bulk_merging)."""
+"""Bulk inserts (app.store.bulk), as the importer uses them."""
 
 from __future__ import annotations
 
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from app import importer
-from app.store import Project, bulk, index, query
-from app.store.query import SampleFilter
+from app.store import Project, bulk
 
 AWKWARD_TEXTS = [
     "",
@@ -65,41 +63,6 @@ def test_a_failing_row_fails_the_whole_statement_and_says_so(conn: sqlite3.Conne
         bulk.insert(conn, "t", ("id", "text"), [(1, "a"), (2, "b"), (1, "duplicate id")])
     conn.execute("ROLLBACK")
     assert conn.execute("SELECT count(*) FROM t").fetchone()[0] == 0
-
-
-def automerge(project: Project) -> str | None:
-    row = project.db.execute("SELECT v FROM samples_fts_config WHERE k = 'automerge'").fetchone()
-    return None if row is None else str(row[0])
-
-
-def test_the_import_merges_index_segments_sixteen_at_a_time_then_restores_the_default(
-    project: Project, write_jsonl
-) -> None:
-    seen: list[str | None] = []
-    original_write = importer._BatchWriter.write
-
-    def write(self: importer._BatchWriter, batch: importer._Batch) -> None:
-        seen.append(automerge(project))
-        original_write(self, batch)
-
-    importer._BatchWriter.write = write  # type: ignore[method-assign]
-    try:
-        records = [{"instruction": f"第{i}题：锲而不舍", "input": "", "output": "金石可镂。"} for i in range(30)]
-        importer.import_file(project, write_jsonl("a.jsonl", records))
-    finally:
-        importer._BatchWriter.write = original_write  # type: ignore[method-assign]
-    assert seen and set(seen) == {str(index.BULK_AUTOMERGE)}
-    assert automerge(project) == str(index.DEFAULT_AUTOMERGE)
-    assert len(query.sample_ids(project, SampleFilter(text="锲而不舍"))) == 30
-
-
-def test_a_failed_import_leaves_the_index_settings_as_they_were(project: Project, tmp_path: Path) -> None:
-    project.db.execute("INSERT INTO samples_fts(samples_fts, rank) VALUES ('automerge', 8)")
-    path = tmp_path / "bad.jsonl"
-    path.write_text('{"instruction": "好", "input": "", "output": "是"}\n{broken\n', encoding="utf-8")
-    with pytest.raises(importer.ImportAborted):
-        importer.import_file(project, path, on_error="abort", format_name="alpaca")
-    assert automerge(project) == "8"
 
 
 def test_the_import_still_flags_what_the_quality_checks_find(project: Project, write_jsonl) -> None:

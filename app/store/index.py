@@ -7,9 +7,8 @@ which is always derivable from the content it came from (:func:`app.records.sear
 
 from __future__ import annotations
 
-import contextlib
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 
 import orjson
 
@@ -35,26 +34,3 @@ def remove(conn: sqlite3.Connection, sample_id: int, content_json: str) -> None:
 def replace(conn: sqlite3.Connection, sample_id: int, old_content_json: str, new_content_json: str) -> None:
     remove(conn, sample_id, old_content_json)
     add(conn, [(sample_id, text_of(new_content_json))])
-
-
-# FTS5 merges its index segments 4 at a time by default ('automerge'), so a big import rewrites
-# every posting log4(segments) times. 16 at a time (the most FTS5 allows) rewrites them about half
-# as often: a 200,000-row import spent 35 % less time indexing. More segments make a search look in
-# more places, so the default comes back for everyday edits, whose merges then tidy up gradually.
-BULK_AUTOMERGE = 16
-DEFAULT_AUTOMERGE = 4
-
-
-@contextlib.contextmanager
-def bulk_merging(conn: sqlite3.Connection) -> Iterator[None]:
-    """Merge index segments less often while a bulk load writes, inside its transaction."""
-    before = conn.execute("SELECT v FROM samples_fts_config WHERE k = 'automerge'").fetchone()
-    _set_automerge(conn, BULK_AUTOMERGE)
-    try:
-        yield
-    finally:
-        _set_automerge(conn, int(before[0]) if before else DEFAULT_AUTOMERGE)
-
-
-def _set_automerge(conn: sqlite3.Connection, value: int) -> None:
-    conn.execute("INSERT INTO samples_fts(samples_fts, rank) VALUES ('automerge', ?)", (value,))
