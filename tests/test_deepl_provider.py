@@ -71,7 +71,7 @@ def test_code_and_placeholders_come_back_byte_identical(provider: DeepLProvider)
     text = 'Explain <code>def f(a, b):\n    return a + b  # sum</code> with <x id="0"/> please'
     (translated,) = provider.execute(_request(text)).output
     assert ignored_elements(translated, ("code", "x")) == ignored_elements(text, ("code", "x"))
-    assert '<code>def f(a, b):\n    return a + b  # sum</code>' in translated
+    assert "<code>def f(a, b):\n    return a + b  # sum</code>" in translated
     assert translated.startswith("[ZH]解释")
 
 
@@ -217,3 +217,82 @@ def test_the_key_never_reaches_the_recorded_requests(provider: DeepLProvider, de
         provider.execute(_request("Hello"))
     assert deepl_server.key not in deepl_server.recorded_json()
     assert deepl_server.key not in str(failed.value)
+
+
+class _ForwardingProxy:
+    """A plain HTTP forward proxy for one test: every request, whatever host it names, goes on to
+    ``target`` (the fake DeepL); the absolute URLs it was asked for are kept in ``seen``."""
+
+    def __init__(self, target: str) -> None:
+        import http.client
+        import threading
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+        from urllib.parse import urlsplit
+
+        target_parts = urlsplit(target)
+        proxy = self
+        self.seen: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                proxy.seen.append(self.path)
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                upstream = http.client.HTTPConnection(target_parts.hostname, target_parts.port, timeout=5)
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")}
+                upstream.request("POST", urlsplit(self.path).path, body=body, headers=headers)
+                answer = upstream.getresponse()
+                data = answer.read()
+                self.send_response(answer.status)
+                for key, value in answer.getheaders():
+                    if key.lower() not in ("transfer-encoding", "connection", "content-length"):
+                        self.send_header(key, value)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+                upstream.close()
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_the_environment_proxy_is_used_and_read_once(deepl_server: FakeDeepL, monkeypatch: pytest.MonkeyPatch):
+    import requests.utils
+
+    proxy = _ForwardingProxy(deepl_server.url)
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        monkeypatch.delenv("NO_PROXY", raising=False)
+        monkeypatch.delenv("no_proxy", raising=False)
+        # A name no resolver knows: only through the proxy can the request arrive.
+        provider = DeepLProvider(deepl_server.key, server_url="http://deepl.invalid/", timeout=5)
+        reads: list[str] = []
+        original = requests.utils.get_environ_proxies
+        monkeypatch.setattr(
+            requests.utils, "get_environ_proxies", lambda *a, **k: reads.append(a[0]) or original(*a, **k)
+        )
+        for _ in range(3):
+            assert provider.execute(_request("Hello world")).output == ("[ZH]你好 世界",)
+        provider.close()
+    finally:
+        proxy.close()
+    assert proxy.seen == ["http://deepl.invalid/v2/translate"] * 3
+    assert reads == []  # read when the provider was made, not again for each request
+
+
+def test_no_proxy_for_the_server_is_honoured(deepl_server: FakeDeepL, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("HTTP_PROXY", "http://127.0.0.1:9")  # nothing listens there
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    provider = DeepLProvider(deepl_server.key, server_url=deepl_server.url, timeout=5)
+    try:
+        assert provider.execute(_request("Hello world")).output == ("[ZH]你好 世界",)
+    finally:
+        provider.close()

@@ -56,7 +56,7 @@ class _SingleAttemptHttpClient(deepl.http_client.HttpClient):
     also keeps the ``Retry-After`` of the last 429 per thread, which the library drops.
     """
 
-    def __init__(self, timeout: float) -> None:
+    def __init__(self, timeout: float, server_url: str) -> None:
         super().__init__(send_platform_info=False)
         self._timeout = timeout
         self._last = threading.local()
@@ -65,6 +65,7 @@ class _SingleAttemptHttpClient(deepl.http_client.HttpClient):
         adapter = requests.adapters.HTTPAdapter(pool_maxsize=MAX_CONNECTIONS)
         self._session.mount("https://", adapter)
         self._session.mount("http://", adapter)
+        self._session.trust_env, self._session.proxies = False, environment_proxies(server_url)
 
     def _remember_retry_after(self, response: requests.Response, *args: Any, **kwargs: Any) -> None:
         self._last.retry_after = response.headers.get("Retry-After") if response.status_code == 429 else None
@@ -78,6 +79,16 @@ class _SingleAttemptHttpClient(deepl.http_client.HttpClient):
         kwargs["hooks"] = {"response": [self._remember_retry_after]}
         request = self._prepare_request(method, url, data, json, headers, **kwargs)
         return self._internal_request(request, stream=stream, timeout=self._timeout)
+
+
+def environment_proxies(server_url: str) -> dict[str, str]:
+    """The proxies the environment (HTTPS_PROXY, NO_PROXY…) sets for this one server, read once.
+
+    requests reads them again for every request, walking and decoding the whole environment: a
+    tenth of all the Python work of a job answering hundreds of requests a second, done while
+    holding the GIL the window needs. One provider talks to one server, so once is the same answer.
+    """
+    return requests.utils.get_environ_proxies(server_url)
 
 
 class DeepLProvider:
@@ -113,7 +124,7 @@ class DeepLProvider:
         # module-wide deepl.http_client.max_network_retries alone for anyone else in the process.
         self._translator = deepl.Translator(auth_key, server_url=server_url, send_platform_info=False)
         self._translator._client.close()
-        self._client = _SingleAttemptHttpClient(timeout)
+        self._client = _SingleAttemptHttpClient(timeout, self._translator.server_url)
         self._translator._client = self._client
 
     def cache_identity(self) -> dict[str, Any]:
