@@ -111,9 +111,19 @@ def test_the_first_start_opens_the_demo_as_the_named_person(
 
     monkeypatch.setattr(first_run, "ask", answer)
     monkeypatch.setattr(QApplication, "exec", run_event_loop)
+    # The heap is settled once the window is shown (not frozen here: this is the test process).
+    settled: list[bool] = []
+    monkeypatch.setattr(
+        application,
+        "settle_heap",
+        lambda: settled.append(
+            any(isinstance(w, MainWindow) and w.isVisible() for w in QApplication.topLevelWidgets())
+        ),
+    )
     monkeypatch.setenv("WINNOW_USER", "")  # apply_user_name fills it in; monkeypatch restores it
     assert application.run_gui() == 0
     assert shown == [(tmp_path / "demo.winnow", "赵敏")]
+    assert settled == [True]
     assert not first_run.needed()
 
 

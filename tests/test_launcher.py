@@ -32,3 +32,20 @@ def test_cli_and_job_commands_are_dispatched(tmp_path: Path, capsys: pytest.Capt
     assert '"samples": 0' in capsys.readouterr().out
     assert launcher.main(["-v", "jobs", str(path)]) == 0
     assert "no jobs" in capsys.readouterr().out
+
+
+def test_settle_heap_takes_what_exists_out_of_the_collectors_sight() -> None:
+    import gc
+
+    from widgets.application import settle_heap
+
+    class Cyclic:
+        pass
+
+    kept = [Cyclic() for _ in range(1000)]  # objects a full collection would have to look at
+    before = gc.get_freeze_count()
+    try:
+        settle_heap()
+        assert gc.get_freeze_count() >= before + len(kept)
+    finally:
+        gc.unfreeze()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -135,6 +136,19 @@ def run_gui(path: Path | None = None) -> int:
         probe = _ShownProbe(window)
         window.installEventFilter(probe)
     window.show()
+    settle_heap()
     code = application.exec()
     window.project.close()
     return code
+
+
+def settle_heap() -> None:
+    """Put what the start made (Qt's wrappers, every module, the window) out of the collector's sight.
+
+    Python's cyclic garbage collector now and then looks at every object there is, holding the GIL,
+    wherever it happens to run: with the window open and a job answering ~300 requests a second, one
+    such pass froze the window for 76 ms. Objects made at the start live as long as the program, so
+    looking at them again finds nothing; after ``gc.freeze()`` a full pass looks only at what came
+    later, and costs a fraction of that.
+    """
+    gc.freeze()
