@@ -7,10 +7,10 @@
    so N requests are in flight), each request answered 200 ms late. Printed as a fraction of the ideal
    N / 0.2 s. Goal: ≥ 0.9 at N = 16. The fake's own ceiling is measured the same way with plain HTTP
    clients (no engine), so a shortfall can be put on the right side.
-2. Stall: the main window open on a project (offscreen), a job of 10,000 requests through the
-   JobsController against the same 200 ms server, at concurrency 64 (the most the throughput figure
-   goes to: ~320 answers a second), and a 5 ms QTimer: the longest gap between two ticks minus 5 ms
-   is the longest the event loop was blocked. Goal: ≤ 50 ms.
+2. Stall: the main window open on a project (offscreen) with its Jobs panel, a job of 10,000
+   requests through the window's JobsController against the same 200 ms server, at concurrency 64
+   (the most the throughput figure goes to: ~300 answers a second), and a 5 ms QTimer: the longest
+   gap between two ticks minus 5 ms is the longest the event loop was blocked. Goal: ≤ 50 ms.
 3. Stress (no goal): the same with a 2 ms server at concurrency 32, where the workers are busy with
    Python for every answer (400–600 a second on this machine) and the window competes with them for
    the GIL all the time.
@@ -162,7 +162,6 @@ def stall(workdir: Path, requests_count: int, concurrency: int, latency: float) 
     from PySide6.QtCore import QEventLoop, QTimer
 
     from widgets.application import make_application, settle_heap
-    from widgets.jobs import install_jobs
     from widgets.main_window import MainWindow
 
     os.environ.setdefault("WINNOW_CONFIG_DIR", str(workdir / "config"))
@@ -171,10 +170,13 @@ def stall(workdir: Path, requests_count: int, concurrency: int, latency: float) 
     project = make_project(path, requests_count)
     ids = query.sample_ids(project, query.SampleFilter(kind=("translation",)))
     window = MainWindow(project)
-    jobs = install_jobs(window)
+    jobs = window.jobs
     window.resize(1280, 800)
     window.show()
     settle_heap()  # as widgets.application.run_gui does after the window is shown
+    # The person watches the job: the Jobs panel is open before it starts. Its first appearance
+    # lays the whole window out again, once (~60 ms here), which is not the jobs' doing.
+    jobs.dock.show()
     ticks: list[float] = []
     updates = [0]
     import gc
