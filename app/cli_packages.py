@@ -157,7 +157,7 @@ def render_conflict(conflict: adjudication.Conflict) -> str:
         lines.append(f"hunks, 1 → 2 ([-{a.author}-] {{+{b.author}+}}):")
         for field in content_hunks(a.state["content"], b.state["content"]):
             text = "".join(p.a if p.same else f"[-{p.a}-]{{+{p.b}+}}" for p in field.pieces)
-            lines.append(f"  {field.name}: {text}")
+            lines.append(f"  {field.title}: {text}")
     return "\n".join(lines)
 
 

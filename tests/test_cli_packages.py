@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from app import cli
-from app.packages import workpackage
+import pytest
+
+from app import cli, cli_packages, i18n
+from app.packages import adjudication, workpackage
 from app.store import Project, actions, query
 from tests.package_helpers import lead_project
 from widgets.launcher import wants_gui
@@ -57,3 +59,65 @@ def test_the_team_commands(tmp_path: Path, samples_dir: Path, capsys) -> None:
 def test_a_package_file_opens_the_window() -> None:
     assert wants_gui(["a1-alice-1.winnowpkg"])
     assert not wants_gui(["merge", "lead.winnow", "a1-alice-1.winnowpkg"])
+
+
+def conflicting_lead(tmp_path: Path, samples_dir: Path) -> Path:
+    """A lead project whose first shared sample alice and bob changed differently, instruction and output."""
+    lead = tmp_path / "lead.winnow"
+    lead_project(lead, samples_dir).close()
+    assert cli.main(["assign", str(lead), "--annotators", "alice,bob", "--overlap", "0.2", "--seed", "5"]) == 0
+    packages = []
+    for name in ("alice", "bob"):
+        assert cli.main(["package", str(lead), f"a1-{name}-1", "-o", str(tmp_path / name)]) == 0
+        packages.append(tmp_path / f"{name}.winnowpkg")
+    with Project.open(lead) as project:
+        shared = project.db.execute("SELECT min(sample_id) FROM batch_samples WHERE shared = 1").fetchone()[0]
+    for path, who in zip(packages, ("甲", "乙"), strict=True):
+        with workpackage.open_project_file(path) as work:
+            content = query.get_sample(work, shared).content
+            changed = {"instruction": who + content["instruction"], "output": who + content["output"]}
+            actions.edit_content(work, shared, {**content, **changed})
+    assert cli.main(["merge", str(lead), *map(str, packages)]) == 0
+    return lead
+
+
+@pytest.fixture
+def english_environment(monkeypatch):
+    for variable in ("LANGUAGE", "LC_ALL", "LC_MESSAGES"):
+        monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    return monkeypatch
+
+
+def test_adjudicate_show_names_the_fields_in_the_language_of_the_environment(
+    tmp_path: Path, samples_dir: Path, capsys, english_environment
+) -> None:
+    lead = conflicting_lead(tmp_path, samples_dir)
+    capsys.readouterr()
+    assert cli.main(["adjudicate", str(lead), "--show", "1"]) == 0
+    out = capsys.readouterr().out
+    hunks = out[out.index("hunks, 1 → 2") :]
+    assert "\n  Instruction: [-甲-]{+乙+}" in hunks and "\n  Output: [-甲-]{+乙+}" in hunks
+    assert "\n  instruction: " not in hunks and "\n  output: " not in hunks
+    english_environment.setenv("LANG", "zh_CN.UTF-8")
+    assert cli.main(["adjudicate", str(lead), "--show", "1"]) == 0
+    out = capsys.readouterr().out
+    hunks = out[out.index("hunks, 1 → 2") :]
+    assert "\n  指令: [-甲-]{+乙+}" in hunks and "\n  输出: [-甲-]{+乙+}" in hunks
+    assert "Instruction" not in hunks and "output: " not in hunks
+
+
+def test_a_conflict_names_nested_fields_not_their_json_paths() -> None:
+    base = {"source": {"output": "Hello"}, "target": {"output": "你好", "input": ""}}
+    versions = [
+        adjudication.Version(1, "a1-alice-1", "alice", {"content": {**base, "target": {"output": "您好", "input": ""}},
+                             "label": None, "rating": None, "status": "edited"}),
+        adjudication.Version(2, "a1-bob-1", "bob", {"content": {**base, "target": {"output": "你们好", "input": ""}},
+                             "label": None, "rating": None, "status": "edited"}),
+    ]  # fmt: skip
+    conflict = adjudication.Conflict(1, 7, "translation", {"content": base}, versions, {"content": base}, "now")
+    text = cli_packages.render_conflict(conflict)
+    assert "  Target (Chinese) · Output: " in text and "target.output" not in text
+    i18n.set_language("zh_CN")
+    text = cli_packages.render_conflict(conflict)
+    assert "  译文（中文） · 输出: " in text and "target.output" not in text
