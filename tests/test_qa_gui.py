@@ -154,10 +154,39 @@ def test_content_text_names_nested_fields_and_leaves_out_extra():
     )
     chat = {"messages": [{"role": "user", "content": "你好"}, {"role": "assistant", "content": "您好！"}]}
     assert content_text(chat) == (
-        "【Message 1 · Role】\nuser\n\n【Message 1 · Content】\n你好\n\n"
-        "【Message 2 · Role】\nassistant\n\n【Message 2 · Content】\n您好！"
+        "【Message 1 · Role】\nUser\n\n【Message 1 · Content】\n你好\n\n"
+        "【Message 2 · Role】\nAssistant\n\n【Message 2 · Content】\n您好！"
     )
     assert content_text("plain") == "plain"
+
+
+def test_content_text_names_a_messages_role_as_the_chat_pane_does(qtbot, qapp):
+    from widgets.application import install_translators
+    from widgets.panes.chat import ChatPane
+
+    roles = ("system", "user", "assistant", "function_call", "observation")
+    chat = {
+        "messages": [{"role": role, "content": "内容"} for role in roles] + [{"role": "narrator", "content": "旁白"}]
+    }
+    shown = [line for line in content_text(chat).split("\n\n") if "Role】" in line]
+    assert [line.split("\n")[1] for line in shown] == [
+        "System", "User", "Assistant", "Function call", "Tool result", "narrator"  # an unknown role as it is
+    ]  # fmt: skip
+    # A role's value only: a key named "role" elsewhere is the sample's own text.
+    assert content_text({"persona": {"role": "user"}}).endswith("\nuser")
+    installed = install_translators(qapp, "zh_CN")
+    i18n.set_language("zh_CN")
+    try:
+        pane = ChatPane()
+        qtbot.addWidget(pane)
+        shown = [line for line in content_text(chat).split("\n\n") if "条消息" in line and "角色" in line]
+        names = [line.split("\n")[1] for line in shown]
+        assert names == ["系统", "用户", "助手", "函数调用", "工具结果", "narrator"]
+        assert names[:5] == [pane.role_title(role) for role in roles]  # the pane's own words
+    finally:
+        for translator in installed:
+            qapp.removeTranslator(translator)
+            translator.deleteLater()
 
 
 def test_gate_panel_sends_a_failed_batch_back(qtbot, team, tmp_path: Path):

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -74,9 +74,24 @@ def content_text(content: object, path: tuple[str | int, ...] = ()) -> str:
             continue
         if isinstance(value, dict | list):
             parts.append(content_text(value, (*path, key)))
+        elif key == "role" and len(path) >= 2 and path[-2] == "messages" and isinstance(value, str):
+            parts.append(f"【{field_title((*path, key))}】\n{message_role_title(value)}")
         else:
             parts.append(f"【{field_title((*path, key))}】\n{value}")
     return "\n\n".join(part for part in parts if part)
+
+
+def message_role_title(role: str) -> str:
+    """A chat message's role (``user``…) as the chat review pane names it: its own texts, in its
+    translation context, so the two never name a role differently; an unknown role as it is."""
+    titles = {
+        "system": QCoreApplication.translate("ChatPane", "System"),
+        "user": QCoreApplication.translate("ChatPane", "User"),
+        "assistant": QCoreApplication.translate("ChatPane", "Assistant"),
+        "function_call": QCoreApplication.translate("ChatPane", "Function call"),
+        "observation": QCoreApplication.translate("ChatPane", "Tool result"),
+    }
+    return titles.get(role, role)
 
 
 class GatePanel(QDialog):
