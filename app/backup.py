@@ -21,7 +21,9 @@ import re
 import shutil
 import sqlite3
 import tempfile
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,6 +47,24 @@ _MAX_REASON = 40
 # virtual-machine instructions: on a 1.9 GB project VACUUM INTO made about 3,200 calls in 12 s, so a
 # cancel is noticed within a few milliseconds and the calls cost nothing measurable.
 _CHECK_EVERY = 10_000
+
+# A copy is written as ``.<backup name>.<random>.part`` beside its final name (see :func:`_snapshot`).
+_PART = re.compile(r"^\.(?P<name>.+)\.[A-Za-z0-9_]+\.part$")
+# A ``.part`` file not written to for this long is a leftover of a process killed mid-copy (or a
+# machine switched off), and is removed before the next backup: it can be as big as the project and
+# would otherwise fill the disk the next backup needs. A live copy never pauses anywhere near this
+# long: VACUUM INTO writes pages all the time (a 1.9 GB project grows its copy every few
+# milliseconds), and the fsync after its last write takes seconds even on a slow USB disk. The copies
+# this process is writing are never touched, whatever their age (:data:`_writing`); a copy by
+# another process (``winnow backup`` beside the GUI) is safe unless it stalled for this long, e.g. a
+# laptop suspended mid-copy: then its rename fails and that one backup is reported as failed (on
+# Windows the removal fails instead, while the file is open, and the file stays). Never a real backup:
+# only hidden ``.part`` names of our backups' form are considered.
+STALE_PART_SECONDS = 15 * 60
+
+# The ``.part`` files this process is writing now (from any thread): never stale, whatever their age.
+_writing: set[Path] = set()
+_writing_lock = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -86,11 +106,14 @@ def backup_file(
 
     A failure (a full disk) raises :class:`ProjectError` and leaves the earlier backups as they were:
     the copy is written under a temporary name and only pruning after a complete copy removes any.
+    Partial copies that killed backups left behind are removed first (:func:`remove_stale_parts`).
     """
     if keep < 1:
         raise ProjectError("keep at least one backup")
     source = Path(project_path)
     target = _new_backup_path(source, reason)
+    # Before the copy: a leftover as big as the project could be what leaves no room for it.
+    remove_stale_parts(source)
     if not _snapshot(source, target, cancelled or _never):
         log.info("backup of %s cancelled", source)
         return None
@@ -113,6 +136,39 @@ def list_backups(project_path: str | os.PathLike[str]) -> list[BackupInfo]:
         found.append(BackupInfo(path=path, created=created, reason=match["reason"], size=path.stat().st_size))
     found.sort(key=lambda info: info.path.name, reverse=True)
     return found
+
+
+def remove_stale_parts(project_path: str | os.PathLike[str], *, now: float | None = None) -> list[Path]:
+    """Remove the partial copies a killed backup left in the project's backup folder; returns them.
+
+    Removed: hidden ``.<backup name>.<random>.part`` files whose backup name has our form, last
+    written more than :data:`STALE_PART_SECONDS` ago, and not being written by this process. See
+    :data:`STALE_PART_SECONDS` for why that tells a leftover from a copy in progress.
+    """
+    folder = backup_dir(project_path)
+    if not folder.is_dir():
+        return []
+    now = time.time() if now is None else now
+    with _writing_lock:
+        writing = set(_writing)
+    removed = []
+    for path in folder.glob(".*.part"):
+        match = _PART.match(path.name)
+        if not match or not _NAME.match(match["name"].removesuffix(PROJECT_SUFFIX)):
+            continue  # not one of ours
+        if path in writing:
+            continue
+        try:
+            info = path.stat()
+            if now - info.st_mtime < STALE_PART_SECONDS:
+                continue  # written to lately: another process may be copying still
+            path.unlink()
+        except OSError as error:  # gone already, or (Windows) open in another process
+            log.info("left %s: %s", path, error)
+            continue
+        log.warning("removed %s, a partial backup left by a backup that did not finish (%d bytes)", path, info.st_size)
+        removed.append(path)
+    return removed
 
 
 def restore(project_path: str | os.PathLike[str], backup_path: str | os.PathLike[str], *, keep: int = KEEP) -> Path:
@@ -243,9 +299,11 @@ def _snapshot(source: Path, target: Path, cancelled: Callable[[], bool]) -> bool
     samples, 1.9 GB: 11–12 s against 9.5–11 s) and writes a defragmented single file in
     rollback-journal mode, with no -wal beside it.
     """
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-    os.close(fd)
-    staged = Path(tmp_name)
+    with _staged_part(target) as staged:
+        return _snapshot_into(source, staged, target, cancelled)
+
+
+def _snapshot_into(source: Path, staged: Path, target: Path, cancelled: Callable[[], bool]) -> bool:
     try:
         # Not ``mode=ro``: a read-only connection cannot create the -shm a WAL database needs when
         # no other connection has it open. This connection only reads.
@@ -280,6 +338,22 @@ def _snapshot(source: Path, target: Path, cancelled: Callable[[], bool]) -> bool
     return True
 
 
+@contextlib.contextmanager
+def _staged_part(target: Path) -> Iterator[Path]:
+    """A new empty ``.part`` file beside ``target``, known to :func:`remove_stale_parts` as being
+    written by this process until the block ends (the caller renames or removes it)."""
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
+    os.close(fd)
+    staged = Path(tmp_name)
+    with _writing_lock:
+        _writing.add(staged)
+    try:
+        yield staged
+    finally:
+        with _writing_lock:
+            _writing.discard(staged)
+
+
 def _is_disk_full(error: BaseException, source: Path, folder: Path) -> bool:
     if isinstance(error, OSError):
         return error.errno in (errno.ENOSPC, errno.EDQUOT)
@@ -298,12 +372,14 @@ def _is_disk_full(error: BaseException, source: Path, folder: Path) -> bool:
 def _copy_database(source: Path, target: Path, *, replace: bool = True) -> None:
     """Copy a database with the online backup API into ``target`` (through a temporary file when
     ``replace``, so a backup never exists half written under its final name)."""
-    if replace:
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".part", dir=target.parent)
-        os.close(fd)
-        staged = Path(tmp_name)
-    else:
-        staged = target
+    if not replace:
+        _copy_database_into(source, target, target, replace=False)
+        return
+    with _staged_part(target) as staged:
+        _copy_database_into(source, staged, target, replace=True)
+
+
+def _copy_database_into(source: Path, staged: Path, target: Path, *, replace: bool) -> None:
     try:
         # Not ``mode=ro``: a read-only connection cannot create the -shm a WAL database needs when
         # no other connection has it open. This connection only reads.

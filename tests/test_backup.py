@@ -9,6 +9,7 @@ import shutil
 import sqlite3
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -320,3 +321,76 @@ def test_cli_commands(loaded: Project, capsys: pytest.CaptureFixture[str]) -> No
     assert _run(["restore", str(path), str(made)]) == 0
     assert "before-restore" in capsys.readouterr().out
     assert _instructions(path) == [r["instruction"] for r in ALPACA]
+
+
+# --- partial copies left by a killed backup -----------------------------------------------------
+
+
+def _leftover(project_path: Path, name: str, *, age_s: float, size: int = 4096) -> Path:
+    """A ``.part`` file as a killed backup leaves it, last written ``age_s`` seconds ago."""
+    folder = backup.backup_dir(project_path)
+    folder.mkdir(exist_ok=True)
+    path = folder / name
+    path.write_bytes(b"\0" * size)
+    when = time.time() - age_s
+    os.utime(path, (when, when))
+    return path
+
+
+def test_a_backup_removes_the_partial_copies_killed_backups_left_and_nothing_else(loaded: Project) -> None:
+    real = backup.backup(loaded, "good")
+    stale_age = backup.STALE_PART_SECONDS + 60
+    stale = _leftover(loaded.path, f".{real.stem[:22]}-periodic.winnow.k3j_x9a1.part", age_s=stale_age)
+    stale_bulk = _leftover(loaded.path, ".20240101T000000000000Z-2-before-bulk.winnow.abc12345.part", age_s=86400)
+    # Written to a minute ago: perhaps another process (``winnow backup``) copying now.
+    fresh = _leftover(loaded.path, ".20991231T235959000000Z-manual.winnow.q1w2e3r4.part", age_s=60)
+    # Hidden .part files not named like our copies, and an old real backup: never ours to remove.
+    foreign = _leftover(loaded.path, ".notes.txt.abcdefgh.part", age_s=stale_age)
+    not_a_backup = _leftover(loaded.path, ".my-project.winnow.abcdefgh.part", age_s=stale_age)
+    os.utime(real, (time.time() - 86400,) * 2)
+
+    made = backup.backup(loaded, "next")
+
+    assert not stale.exists() and not stale_bulk.exists()
+    assert fresh.exists() and foreign.exists() and not_a_backup.exists()
+    assert [info.path for info in backup.list_backups(loaded.path)] == [made, real]
+    assert _integrity(real) == "ok" and _integrity(made) == "ok"
+
+
+def test_the_copy_this_process_is_writing_is_never_stale(loaded: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """However old its last write looks (a copy paused by a suspended laptop), the ``.part`` another
+    thread of this process is writing stays while a second backup cleans up, and completes."""
+    monkeypatch.setattr(backup, "_CHECK_EVERY", 20)
+    copying = threading.Event()
+    go_on = threading.Event()
+    calls = 0
+
+    def check() -> bool:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            copying.set()
+            assert go_on.wait(10), "the second backup did not come"
+        return False
+
+    made: list[Path | None] = []
+    worker = threading.Thread(target=lambda: made.append(backup.backup_file(loaded.path, "slow", cancelled=check)))
+    worker.start()
+    try:
+        assert copying.wait(10)
+        [in_flight] = _partial_files(loaded.path)
+        old = time.time() - 10 * backup.STALE_PART_SECONDS
+        os.utime(in_flight, (old, old))
+        assert backup.remove_stale_parts(loaded.path) == []
+        second = backup.backup(loaded, "meanwhile")
+        assert in_flight.exists()
+    finally:
+        go_on.set()
+        worker.join(10)
+    assert made and made[0] is not None
+    assert {info.path for info in backup.list_backups(loaded.path)} == {made[0], second}
+    assert _partial_files(loaded.path) == []
+    assert _integrity(made[0]) == "ok"
+    # Once the writer is done, the same name would be stale: the rule is the age, and who writes.
+    left = _leftover(loaded.path, in_flight.name, age_s=10 * backup.STALE_PART_SECONDS)
+    assert backup.remove_stale_parts(loaded.path) == [left]
