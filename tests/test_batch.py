@@ -10,7 +10,9 @@ import openai
 import orjson
 import pytest
 
+from app import importer
 from app.store import Project, query
+from app.tasks import self_instruct
 from tests.servers import FakeOpenAI
 from tests.test_engine import WAIT, items_of, make_project, spec, suggestions_of, summary
 from workers import batch
@@ -37,7 +39,10 @@ def lines_of(path: Path) -> list[dict]:
 
 def completion(content: str, model: str = "qwen-7b") -> dict:
     return {
-        "id": "cmpl-1", "object": "chat.completion", "created": 1, "model": model,
+        "id": "cmpl-1",
+        "object": "chat.completion",
+        "created": 1,
+        "model": model,
         "choices": [{"index": 0, "message": {"role": "assistant", "content": content}, "finish_reason": "stop"}],
         "usage": {"prompt_tokens": 100, "completion_tokens": 20, "total_tokens": 120},
     }
@@ -125,10 +130,20 @@ def test_ingest_a_vllm_results_file(tmp_path: Path, write_jsonl) -> None:
     out = []
     for n, line in enumerate(reversed(lines)):  # any order
         body = completion(answer_for(texts[sample_of(line)]))
-        out.append({"id": f"vllm-{n}", "custom_id": line["custom_id"],
-                    "response": {"status_code": 200, "request_id": f"vllm-batch-{n}", "body": body}, "error": None})
-    out[1] = {"id": "vllm-1", "custom_id": out[1]["custom_id"], "response": None,
-              "error": {"code": "context_length_exceeded", "message": "prompt too long"}}
+        out.append(
+            {
+                "id": f"vllm-{n}",
+                "custom_id": line["custom_id"],
+                "response": {"status_code": 200, "request_id": f"vllm-batch-{n}", "body": body},
+                "error": None,
+            }
+        )
+    out[1] = {
+        "id": "vllm-1",
+        "custom_id": out[1]["custom_id"],
+        "response": None,
+        "error": {"code": "context_length_exceeded", "message": "prompt too long"},
+    }
     failed_sample = sample_of(out[1])
     results = tmp_path / "results.jsonl"
     text = [json.dumps(line, ensure_ascii=False) for line in out]
@@ -184,8 +199,9 @@ def test_command_line_batch_write_submit_status_ingest(tmp_path: Path, write_jso
         assert cli_run.main(["batch", "write", str(path), str(out_file), "--model", "gpt-4o-mini", *common]) == 0
         assert f"{len(ids)} requests written" in capsys.readouterr().out
         item_sample = {i["id"]: i["sample_id"] for i in items_of(path, 1)}
-        server.script(*(answer_for(texts[item_sample[int(line["custom_id"].split("-")[2])]])
-                        for line in lines_of(out_file)))
+        server.script(
+            *(answer_for(texts[item_sample[int(line["custom_id"].split("-")[2])]]) for line in lines_of(out_file))
+        )
         assert cli_run.main(["batch", "submit", str(out_file), *common]) == 0
         batch_id = capsys.readouterr().out.strip()
         assert batch_id.startswith("batch_")
@@ -199,3 +215,96 @@ def test_command_line_batch_write_submit_status_ingest(tmp_path: Path, write_jso
         assert "batch_99" in capsys.readouterr().err
     assert len(suggestions_of(path, 1)) == len(ids)
     assert "batch" in cli_run.RUN_COMMANDS
+
+
+def test_command_line_batch_with_a_seed_asks_and_caches_as_winnow_run_does(
+    tmp_path: Path, write_jsonl, monkeypatch, capsys
+) -> None:
+    """``winnow batch write --seed 3``: Self-Instruct's requests draw the seed-3 examples, the job keeps
+    the seed, and the ingest puts each answer in the cache under the key an online seed-3 run asks."""
+    from tests.helpers import openai_spec
+    from tests.test_self_instruct_seed import ANSWER, SEEDS, examples_by_seed
+    from workers import cli_run
+    from workers.engine import job_params
+
+    path = tmp_path / "seeds.winnow"
+    with Project.create(path) as project:
+        importer.import_file(project, write_jsonl("seeds.jsonl", SEEDS))
+        ids = query.sample_ids(project, query.SampleFilter())
+    with FakeOpenAI() as server:
+        server.responder = lambda messages: ANSWER
+        monkeypatch.setenv("WINNOW_OPENAI_KEY", server.key)
+        common = ["--base-url", server.base_url]
+        out_file = tmp_path / "in.jsonl"
+        write = ["batch", "write", str(path), str(out_file), "--task", self_instruct.NAME, "--model", "test-model"]
+        assert cli_run.main([*write, *common, "--seed", "3"]) == 0
+        assert f"{len(ids)} requests written" in capsys.readouterr().out
+        shown = {}
+        for line in lines_of(out_file):
+            examples = json.loads(line["body"]["messages"][-1]["content"])
+            shown[examples[0]["instruction"]] = [e["instruction"] for e in examples[1:]]
+        assert shown == examples_by_seed(path, ids, 3) != examples_by_seed(path, ids, 0)
+        with Project.open(path) as project:
+            (job_id,) = [row[0] for row in project.db.execute("SELECT id FROM jobs")]
+            recorded = job_params(project, job_id)
+        assert recorded["task_options"] == {"seed": 3}
+        assert recorded["prompt_version"] == "self-instruct/1+seed=3"
+
+        assert cli_run.main(["batch", "submit", str(out_file), *common]) == 0
+        batch_id = capsys.readouterr().out.strip()
+        results = tmp_path / "out.jsonl"
+        for _ in range(2):
+            assert cli_run.main(["batch", "status", batch_id, "--download", str(results), *common]) == 0
+        assert cli_run.main(["batch", "ingest", str(path), str(results)]) == 0
+        assert f"{len(ids)} done, 0 failed" in capsys.readouterr().out
+        found = suggestions_of(path, job_id)
+        assert set(ids) <= set(found)  # each seed's answer, and the new sample it made
+        assert {row["prompt_version"] for rows in found.values() for row in rows} == {"self-instruct/1+seed=3"}
+
+        # The answers are in the cache under the seed-3 keys: an online run with seed 3 asks nothing,
+        # one with the default seed asks everything.
+        sent = len(server.requests_to("/v1/chat/completions"))
+        with JobEngine(path) as engine:
+            assert engine.estimate(
+                openai_spec(server, self_instruct.NAME, ids, task_options={"seed": 3})
+            ).cached == len(ids)
+            assert engine.estimate(openai_spec(server, self_instruct.NAME, ids)).cached == 0
+        # And `winnow run --seed 3` over the same seeds (not the samples the answers made) is all cache.
+        run = ["run", str(path), self_instruct.NAME, "--provider", "openai", *common, "--model", "test-model"]
+        with Project.open(path) as project:
+            subsets = {row[0] for row in project.db.execute("SELECT DISTINCT subset FROM samples")}
+        (seeds_subset,) = subsets - {self_instruct.NAME}
+        capsys.readouterr()
+        assert cli_run.main([*run, "--seed", "3", "--where", f"subset={seeds_subset}"]) == cli_run.EXIT_OK
+        assert f"estimate: {len(ids)} samples ({len(ids)} from the cache" in capsys.readouterr().out
+        assert len(server.requests_to("/v1/chat/completions")) == sent
+
+
+def test_the_default_seed_writes_what_it_wrote_before_and_other_tasks_take_no_options(
+    tmp_path: Path, write_jsonl
+) -> None:
+    from tests.test_self_instruct_seed import SEEDS
+    from workers import cli_run
+    from workers.engine import job_params
+
+    path = tmp_path / "seeds.winnow"
+    with Project.create(path) as project:
+        importer.import_file(project, write_jsonl("seeds.jsonl", SEEDS[:6]))
+        ids = query.sample_ids(project, query.SampleFilter())
+    before = batch.write_batch_file(path, batch.BatchSpec(self_instruct.NAME, ids, "m"), tmp_path / "before.jsonl")
+    out = tmp_path / "cli.jsonl"
+    assert cli_run.main(["batch", "write", str(path), str(out), "--task", self_instruct.NAME, "--model", "m"]) == 0
+
+    def asked(lines: list[dict]) -> list[tuple[str, dict]]:
+        return [(line["custom_id"].rsplit("-", 1)[1], line["body"]) for line in lines]
+
+    assert asked(lines_of(out)) == asked(lines_of(before.path))  # the same requests under the same keys
+
+    with pytest.raises(ValueError, match="takes no options"):
+        batch.write_batch_file(path, batch.BatchSpec("translate", ids, "m", task_options={"seed": 3}), tmp_path / "x")
+    translate = tmp_path / "translate.jsonl"
+    assert cli_run.main(["batch", "write", str(path), str(translate), "--model", "m", "--seed", "3"]) == 0
+    with Project.open(path) as project:
+        jobs = [row[0] for row in project.db.execute("SELECT id FROM jobs ORDER BY id")]
+        recorded = [job_params(project, job_id)["task_options"] for job_id in jobs]
+    assert recorded == [{}, {"seed": 0}, {}]  # --seed is for the tasks that take it, as for `winnow run`

@@ -14,6 +14,11 @@ online run of :class:`~workers.providers.openai_provider.OpenAIProvider` with th
 computes, so answers are shared both ways). Samples whose answer is already in the cache are not
 written: their suggestion is added from the cache at once.
 
+A task's own options (Self-Instruct's ``seed``: :attr:`BatchSpec.task_options`, ``winnow batch write
+--seed``) are kept with the job as an online run keeps them: the file is written with the task they
+make (its prompt version, so its cache keys), and the ingest builds that same task again to read the
+answers and record them.
+
 The output file, one line a request in any order (OpenAI's output and error files, or ``vllm
 run-batch -o``)::
 
@@ -34,7 +39,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -42,7 +47,7 @@ from typing import Any
 import orjson
 
 from app.store.project import Project, ProjectError, now_iso
-from app.tasks import Task, get_task
+from app.tasks import Task
 from workers.engine import (
     Budgets,
     _cache_evict,
@@ -57,6 +62,7 @@ from workers.engine import (
     _mark_running_many,
     _set_state,
     cache_key,
+    job_task,
     to_request,
 )
 from workers.providers.base import ChatRequest, ProviderResult
@@ -83,6 +89,10 @@ class BatchSpec:
     """Ask for a JSON object (``response_format``) where the task wants one."""
     price_per_1k_prompt: float = 0.0
     price_per_1k_completion: float = 0.0
+    task_options: Mapping[str, Any] = field(default_factory=dict)
+    """The task's own options (self-instruct: ``seed``), as :attr:`workers.engine.JobSpec.task_options`:
+    kept in the job's ``params``, so the ingest builds the task (and the cache keys) the file was
+    written with."""
 
 
 @dataclass(frozen=True)
@@ -193,7 +203,7 @@ def _body(provider: _BatchProvider, request: ChatRequest) -> dict[str, Any]:
 
 def write_batch_file(project_path: str | Path, spec: BatchSpec, out_path: str | Path) -> BatchFile:
     """Record a batch job in the ledger and write its requests to ``out_path`` (JSON Lines)."""
-    task = get_task(spec.task)
+    task = job_task(spec.task, spec.task_options)
     params = _params(spec)
     provider = _BatchProvider(params)
     out = Path(out_path)
@@ -201,7 +211,12 @@ def write_batch_file(project_path: str | Path, spec: BatchSpec, out_path: str | 
     try:
         with Project.open(project_path, author="winnow-batch") as project:
             ids = list(dict.fromkeys(int(i) for i in spec.sample_ids))
-            job_params = {"settings": params, "prompt_version": task.prompt_version, "style": "chat"}
+            job_params = {
+                "settings": params,
+                "prompt_version": task.prompt_version,
+                "style": "chat",
+                "task_options": dict(spec.task_options),
+            }
             job_id = _create_job(project, task, provider, job_params, Budgets(), ids)  # type: ignore[arg-type]
             run = _BatchRun(job_id, task, provider)
             prompt = task.prompt()
@@ -429,12 +444,17 @@ def _ingest_line(
             row = _job_row(project, job_id)
         except ProjectError:
             return f"no job {job_id} in this project"
-        params = orjson.loads(row["params"]).get("settings") or {}
+        recorded = orjson.loads(row["params"])
+        params = recorded.get("settings") or {}
         if not params.get("batch"):
             return f"job {job_id} is not a batch job"
+        try:  # the task as the file was written: its options decide the requests and their keys
+            task = job_task(row["task"], recorded.get("task_options"))
+        except (KeyError, ValueError) as error:
+            return f"job {job_id}: {error}"
         provider = _BatchProvider(params)
         providers.append(provider)
-        runs[job_id] = (_BatchRun(job_id, get_task(row["task"]), provider), params)
+        runs[job_id] = (_BatchRun(job_id, task, provider), params)
     run, params = runs[job_id]
     found = project.db.execute(
         "SELECT ji.state, ji.request_key, ji.sample_id, s.content FROM job_items ji JOIN samples s"

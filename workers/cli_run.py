@@ -144,6 +144,12 @@ def add_batch_command(commands: argparse._SubParsersAction) -> None:
     write.add_argument("--model", help="model name (default: the preset's)")
     write.add_argument("--temperature", type=float)
     write.add_argument("--max-tokens", type=int)
+    write.add_argument(
+        "--seed",
+        type=int,
+        default=0,
+        help="seed of the random choices, as for `winnow run`: self-instruct's in-context examples (default 0)",
+    )
     for name, helptext in (("submit", "upload a batch file and start the batch"), ("status", "poll a batch")):
         step = steps.add_parser(name, help=helptext)
         step.add_argument("file" if name == "submit" else "batch_id", type=Path if name == "submit" else str)
@@ -399,6 +405,13 @@ def _batch_client(args: argparse.Namespace) -> Any:
     return openai.OpenAI(base_url=base_url, api_key=key or "no-key", timeout=args.timeout, max_retries=2)
 
 
+def task_options_of(args: argparse.Namespace, task: Task) -> dict[str, Any]:
+    """The options ``task`` takes (:func:`task_option_names`) as given on the command line (``--seed``):
+    ``winnow batch write`` passes what ``winnow run`` passes, so its file asks what a run would ask,
+    under the same cache keys."""
+    return {"seed": args.seed} if "seed" in task_option_names(task) else {}
+
+
 def cmd_batch(args: argparse.Namespace) -> int:
     from workers import batch
 
@@ -415,6 +428,7 @@ def cmd_batch(args: argparse.Namespace) -> int:
             temperature=args.temperature,
             max_tokens=args.max_tokens,
             json_mode=chosen.json_mode,
+            task_options=task_options_of(args, task),
         )
         written = batch.write_batch_file(args.project, spec, args.out)
         print(
