@@ -28,10 +28,12 @@ texts (50, DeepL's limit) and ``batch_bytes`` of text per request: a worker take
 items, answers what it can from the cache item by item, reserves the budget item by item, marks the
 rest running together and sends them together. The answer is judged text by text: each usable one
 goes into the cache under ITS item's key (so any later run, batched or not, finds it), a text that
-went wrong (a code span altered) fails its item only, and every item then gets its suggestion on its
-own, as above. The whole request is retried on rate limits and transient errors; a request the
-service refuses as a whole is tried again one item at a time. Units are smaller than 50 when that
-spreads the items over the pool.
+went wrong (a code span altered) fails its item only. Here steps 4 and 5 are one transaction for the
+whole request: the answers cached, what the request cost, every usable item's suggestion and done
+mark, every failed item with why (an answer the task cannot parse is failed, never cached). The
+whole request is retried on rate limits and transient errors; a request the service refuses as a
+whole is tried again one item at a time. Units are smaller than 50 when that spreads the items over
+the pool.
 
 Threads, all named ``winnow-…`` and joined by :meth:`JobEngine.close`:
 
@@ -61,7 +63,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from queue import SimpleQueue
@@ -381,42 +383,82 @@ def _result_from_json(text: str) -> ProviderResult:
     )
 
 
+def _joined_result(results: list[ProviderResult]) -> ProviderResult:
+    """One item's texts' translations (one request may carry several items' texts) as its result."""
+    detected = sorted({lang for r in results for lang in r.raw.get("detected_source_lang", ())})
+    raw = dict(results[0].raw) if results else {}
+    raw["detected_source_lang"] = detected
+    return ProviderResult(
+        output=tuple(r.output for r in results),
+        characters=sum(r.characters for r in results),
+        raw=raw,
+    )
+
+
+class _Reply:
+    """The answer to one writer call: a one-shot hand-over from the writer thread to the caller.
+
+    concurrent.futures.Future does the same through a Condition (an RLock, a waiter list walked in
+    Python); at hundreds of writer calls a second that bookkeeping was 15 % of the job's Python work
+    (py-spy --gil), all of it holding the GIL the window needs. A lock held from the start and
+    released once is the whole mechanism.
+    """
+
+    __slots__ = ("_error", "_ready", "_value")
+
+    def __init__(self) -> None:
+        self._ready = threading.Lock()
+        self._ready.acquire()
+        self._value: Any = None
+        self._error: BaseException | None = None
+
+    def set(self, value: Any = None, error: BaseException | None = None) -> None:
+        self._value, self._error = value, error
+        self._ready.release()
+
+    def wait(self) -> Any:
+        self._ready.acquire()
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 class _Writer:
     """The one thread that talks to the project file (see the module's docstring for why)."""
 
     def __init__(self, path: Path) -> None:
-        self._queue: SimpleQueue[tuple[Callable[[Project], Any], Future[Any]] | None] = SimpleQueue()
-        self._opened: Future[None] = Future()
+        self._queue: SimpleQueue[tuple[Callable[[Project], Any], _Reply] | None] = SimpleQueue()
+        self._opened = _Reply()
         self._closed = False
         self._thread = threading.Thread(target=self._serve, args=(path,), name="winnow-writer", daemon=True)
         self._thread.start()
-        self._opened.result()  # an unopenable project fails here, in the caller
+        self._opened.wait()  # an unopenable project fails here, in the caller
 
     def _serve(self, path: Path) -> None:
         try:
             project = Project.open(path, author="winnow-engine")
         except BaseException as error:
-            self._opened.set_exception(error)
+            self._opened.set(error=error)
             return
-        self._opened.set_result(None)
+        self._opened.set()
         try:
             while (job := self._queue.get()) is not None:
-                fn, future = job
-                if not future.set_running_or_notify_cancel():
-                    continue
+                fn, reply = job
                 try:
-                    future.set_result(fn(project))
+                    result = fn(project)
                 except BaseException as error:
-                    future.set_exception(error)
+                    reply.set(error=error)
+                else:
+                    reply.set(result)
         finally:
             project.close()
 
     def call(self, fn: Callable[[Project], T]) -> T:
         if self._closed:
             raise RuntimeError("the job engine is closed")
-        future: Future[T] = Future()
-        self._queue.put((fn, future))
-        return future.result()
+        reply = _Reply()
+        self._queue.put((fn, reply))
+        return reply.wait()
 
     def close(self) -> None:
         if not self._closed:
@@ -1014,15 +1056,12 @@ class JobEngine:
                 if run.stop.is_set():
                     raise _Interrupted
                 chunk, remaining = self._next_chunk(run, remaining)
-                answers = self._request_group(run, chunk)
-                if answers is None:  # the service refused the whole request: each item on its own
-                    self._release(chunk, claimed)
+                refused = not self._request_group(run, chunk)
+                # Settled (answers in the cache, suggestions added, failures recorded) or refused:
+                # items waiting for these keys may read the cache now.
+                self._release(chunk, claimed)
+                if refused:  # the service refused the whole request: each item on its own
                     followers.extend(chunk)
-                    continue
-                for p, result in zip(chunk, answers, strict=True):
-                    self._release([p], claimed)
-                    if result is not None:
-                        self._complete(run, p.item, p.key, p.usage, result, False)
         finally:
             self._release(mine, claimed)
         for p in followers:
@@ -1064,11 +1103,11 @@ class JobEngine:
             size += b
         return chunk, prepared[len(chunk) :]
 
-    def _request_group(self, run: _Run, chunk: list[_Prepared]) -> list[ProviderResult | None] | None:
+    def _request_group(self, run: _Run, chunk: list[_Prepared]) -> bool:
         """Send the chunk's texts in one request (retrying the whole request on rate limits and
-        transient errors); per item its answer, cached at once, or None where that item failed (and is
-        recorded failed). None when the service refused the whole request and the chunk has more than
-        one item (they are then tried one by one)."""
+        transient errors) and settle every item: done with its suggestion, or failed with why. False
+        when the service refused the whole request and the chunk has more than one item (they are
+        then tried one by one)."""
         characters = sum(p.usage.characters for p in chunk)
         tokens = sum(p.usage.tokens for p in chunk)
         estimated_cost = sum(run.pricing.cost(p.usage.characters, p.usage.tokens) for p in chunk)
@@ -1101,68 +1140,86 @@ class JobEngine:
                             len(chunk),
                             error,
                         )
-                        return None
+                        return False
                     self._fail(run, chunk[0].item, str(error))
-                    return [None]
+                    return True
                 except BadResponse as error:
                     self._fail_many(run, [(p.item, str(error)) for p in chunk])
-                    return [None] * len(chunk)
+                    return True
                 except Exception as error:  # a provider bug: these items fail, the job goes on
                     log.exception("provider %s failed on items %s…", run.provider.name, chunk[0].item.id)
                     reason = N_("unexpected error: {error}").format(error=repr(error))
                     self._fail_many(run, [(p.item, reason) for p in chunk])
-                    return [None] * len(chunk)
+                    return True
                 else:
-                    return self._split_answers(run, chunk, each)
+                    self._settle_answers(run, chunk, each)
+                    return True
                 if attempt >= run.retry.max_attempts:
                     gave_up = N_("gave up after {n} attempts: {reason}").format(n=attempt, reason=reason)
                     self._fail_many(run, [(p.item, gave_up) for p in chunk])
-                    return [None] * len(chunk)
+                    return True
                 log.info("job %s items %s…: %s; retrying in %.2f s", run.job_id, chunk[0].item.id, reason, wait)
                 if run.stop.wait(wait):
                     raise _Interrupted
         finally:
             run.spending.release(characters, tokens, estimated_cost)
 
-    def _split_answers(
-        self, run: _Run, chunk: list[_Prepared], each: list[ProviderResult | BadResponse]
-    ) -> list[ProviderResult | None]:
-        """Per item of the chunk, its texts' answers as one result; all usable ones into the cache, with
-        what the whole request cost, in one transaction; an item with a text gone wrong fails alone."""
-        out: list[ProviderResult | None] = []
+    def _settle_answers(self, run: _Run, chunk: list[_Prepared], each: list[ProviderResult | BadResponse]) -> None:
+        """Per item of the chunk, its texts' answers as one result, parsed by the task; then in ONE
+        transaction: every usable answer into the cache under its item's key, what the whole request
+        cost (failed texts are billed too) to the job, each usable item's suggestion and done mark,
+        and each failed item (a text gone wrong, an answer the task cannot use) with why.
+
+        One writer call for the chunk instead of one per item and one for the cache: each call is a
+        hand-over between threads and a commit, and with hundreds of answers a second those compete
+        with the window for the GIL. An unusable answer is never cached, so a retry asks again."""
         entries: list[tuple[str, ProviderResult, int, int, float]] = []
+        finishes: list[tuple[_Item, Mapping[str, Any], int, float]] = []
         failures: list[tuple[_Item, str]] = []
         billed_total = 0
         position = 0
         for p in chunk:
             mine = each[position : position + len(p.request.texts)]
             position += len(p.request.texts)
-            billed = sum(r.characters for r in mine if isinstance(r, ProviderResult))
-            billed_total += billed
+            billed_total += sum(r.characters for r in mine if isinstance(r, ProviderResult))
             errors = [r for r in mine if not isinstance(r, ProviderResult)]
             if errors:
                 failures.append((p.item, str(errors[0])))
-                out.append(None)
                 continue
-            detected = sorted({lang for r in mine for lang in r.raw.get("detected_source_lang", ())})  # type: ignore[union-attr]
-            raw = dict(mine[0].raw) if mine else {}  # type: ignore[union-attr]
-            raw["detected_source_lang"] = detected
-            result = ProviderResult(
-                output=tuple(r.output for r in mine),  # type: ignore[union-attr]
-                characters=billed,
-                raw=raw,
-            )
-            chars = billed or p.usage.characters
-            cost = run.pricing.cost(chars, 0)
-            entries.append((p.key, result, chars, 0, cost))
-            out.append(result)
-        spent_characters = billed_total
+            result = _joined_result(mine)  # type: ignore[arg-type]
+            try:
+                suggestion = run.task.parse(p.item.content, run.style, result.output)
+            except ValueError as error:
+                failures.append((p.item, N_("unusable answer: {error}").format(error=error)))
+                continue
+            characters = result.characters or p.usage.characters
+            cost = run.pricing.cost(characters, 0)
+            entries.append((p.key, result, characters, 0, cost))
+            finishes.append((p.item, suggestion, characters, cost))
         spent_cost = run.pricing.cost(billed_total, 0)
-        self._writer.call(lambda pr: _cache_put_many(pr, run, entries, spent_characters, 0, spent_cost))
-        run.spending.add(spent_characters, 0, spent_cost)
-        if failures:
-            self._fail_many(run, failures)
-        return out
+        marks = [(item.id, reason) for item, reason in failures]
+
+        def settle(project: Project) -> tuple[list[int], list[int]]:
+            with project.db.atomic():
+                _cache_put_many(project, run, entries, billed_total, 0, spent_cost)
+                suggestion_ids = [
+                    _finish_item(project, run, item, suggestion, characters=characters, tokens=0, cost=cost)
+                    for item, suggestion, characters, cost in finishes
+                ]
+                attempts = _fail_items(project, marks) if marks else []
+            return suggestion_ids, attempts
+
+        suggestion_ids, attempts = self._writer.call(settle)
+        run.spending.add(billed_total, 0, spent_cost)
+        with run.lock:
+            run.done += len(finishes)
+            run.done_this_run += len(finishes)
+            run.failed += len(failures)
+        for (item, _suggestion, characters, cost), suggestion_id in zip(finishes, suggestion_ids, strict=True):
+            self._emit(ItemDone(run.job_id, item.id, item.sample_id, suggestion_id, False, characters, 0, cost))
+        for (item, reason), tries in zip(failures, attempts, strict=True):
+            self._emit(ItemFailed(run.job_id, item.id, item.sample_id, reason, tries))
+        self._progress(run)
 
     def _hold(self, run: _Run) -> None:
         """Wait out a Retry-After the service gave any item of the job (interruptible)."""
