@@ -582,3 +582,31 @@ def test_a_job_runs_in_one_process_at_a_time(tmp_path: Path, write_jsonl, deepl)
         engine.resume(job_id, deepl_factory(deepl))
         assert engine.wait(job_id, WAIT) == "done"
     assert summary(path, job_id).done == len(ids)
+
+
+def test_a_batched_answer_the_task_cannot_split_fails_its_items_uncached_and_a_retry_asks_again(
+    tmp_path: Path, write_jsonl, deepl: FakeDeepL
+) -> None:
+    from tests.servers.faults import DropTags
+
+    path, ids = make_project(tmp_path, write_jsonl, extra=0)
+    ids = ids[:3]
+    deepl.inject(DropTags(("i",)), nth=1, path="/v2/translate")  # the first request loses the <i> markers
+    with JobEngine(path) as engine:
+        job_id = engine.start(spec(ids, deepl_factory(deepl), batch_texts=50, concurrency=1))
+        assert engine.wait(job_id, WAIT) == "done"
+        assert len(deepl.requests_to("/v2/translate")) == 1  # the three samples went in one request
+        items = items_of(path, job_id)
+        assert {i["state"] for i in items} == {"failed"}
+        assert all("unusable answer" in i["error"] and "<i>" in i["error"] for i in items)
+        with Project.open(path) as project:
+            assert project.db.execute("SELECT count(*) FROM cache").fetchone()[0] == 0  # nothing kept to reuse
+            billed = project.db.execute("SELECT spent_characters FROM jobs WHERE id = ?", (job_id,)).fetchone()[0]
+        assert billed > 0  # DeepL billed the request all the same
+        assert suggestions_of(path, job_id) == {}
+
+        assert engine.retry_failed(job_id) == 3
+        assert engine.wait(job_id, WAIT) == "done"
+    assert len(deepl.requests_to("/v2/translate")) == 2  # asked again, not answered from a cache
+    assert {i["state"] for i in items_of(path, job_id)} == {"done"}
+    assert sorted(suggestions_of(path, job_id)) == sorted(ids)

@@ -20,7 +20,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from tests.servers.faults import AlterIgnored, FakeServer, Fault, RecordedRequest, Reply
+from tests.servers.faults import AlterIgnored, DropTags, FakeServer, Fault, RecordedRequest, Reply
 
 MAX_TEXTS = 50
 
@@ -112,7 +112,8 @@ class FakeDeepL(FakeServer):
     def handle(self, request: RecordedRequest, fault: Fault | None) -> Reply:
         path, method = request.path, request.method
         if path == "/v2/translate" and method == "POST":
-            return self._translate(_fields(request.body), alter_ignored=isinstance(fault, AlterIgnored))
+            reply = self._translate(_fields(request.body), alter_ignored=isinstance(fault, AlterIgnored))
+            return _without_tags(reply, fault.tags) if isinstance(fault, DropTags) else reply
         if path == "/v2/usage" and method in ("GET", "POST"):
             with self._usage_lock:
                 return Reply(200, {"character_count": self.character_count, "character_limit": self.character_limit})
@@ -160,8 +161,9 @@ class FakeDeepL(FakeServer):
         translations = [
             {
                 "detected_source_language": source or "EN",
-                "text": translate(text, tagged=tagged, ignore_tags=ignore_tags, entries=entries,
-                                  alter_ignored=alter_ignored),
+                "text": translate(
+                    text, tagged=tagged, ignore_tags=ignore_tags, entries=entries, alter_ignored=alter_ignored
+                ),
                 "billed_characters": len(text),
             }
             for text in texts
@@ -173,9 +175,7 @@ class FakeDeepL(FakeServer):
         if len(parts) == 2 and method == "POST":
             entries_text = str(_one(fields.get("entries")) or "")
             separator = "," if _one(fields.get("entries_format")) == "csv" else "\t"
-            entries = dict(
-                line.split(separator, 1) for line in entries_text.splitlines() if separator in line
-            )
+            entries = dict(line.split(separator, 1) for line in entries_text.splitlines() if separator in line)
             glossary_id = str(uuid.uuid4())
             self.glossaries[glossary_id] = {
                 "glossary_id": glossary_id,
@@ -236,6 +236,16 @@ def translate(
     return "".join(out)
 
 
+def _without_tags(reply: Reply, tags: tuple[str, ...]) -> Reply:
+    """The translate reply with the opening and closing tags of these elements taken out."""
+    if not isinstance(reply.body, dict) or "translations" not in reply.body:
+        return reply  # an error reply stays as it is
+    pattern = re.compile(r"</?(?:" + "|".join(re.escape(tag) for tag in tags) + r")>")
+    body = dict(reply.body)
+    body["translations"] = [{**t, "text": pattern.sub("", t["text"])} for t in body["translations"]]
+    return Reply(reply.status, body, reply.headers)
+
+
 def _translate_run(run: str, entries: Mapping[str, str]) -> str:
     if not run.strip():
         return run
@@ -253,7 +263,8 @@ def _fields(body: Any) -> dict[str, Any]:
     ``text`` and the tag lists, which stay lists."""
     if isinstance(body, dict):
         return {
-            name: value[0] if isinstance(value, list) and len(value) == 1 and name not in ("text", "ignore_tags")
+            name: value[0]
+            if isinstance(value, list) and len(value) == 1 and name not in ("text", "ignore_tags")
             else value
             for name, value in body.items()
         }

@@ -96,6 +96,14 @@ class AlterIgnored(Fault):
     """DeepL: translate the content of ignored elements too (``<code>…</code>`` comes back changed)."""
 
 
+@dataclass(frozen=True)
+class DropTags(Fault):
+    """DeepL: answer normally but without these elements' tags (their text stays), as a careless
+    machine translation might: ``DropTags(("i",))`` loses a translated sample's field markers."""
+
+    tags: tuple[str, ...]
+
+
 @dataclass
 class FaultRule:
     fault: Fault
@@ -414,8 +422,9 @@ class FakeServer:
             records = [r.__dict__ for r in self.requests]
         return json.dumps(records, ensure_ascii=False, default=str)
 
-    def _record(self, *, method: str, path: str, query: dict, headers: Mapping[str, str], body: Any,
-                fault: Fault | None) -> RecordedRequest:
+    def _record(
+        self, *, method: str, path: str, query: dict, headers: Mapping[str, str], body: Any, fault: Fault | None
+    ) -> RecordedRequest:
         kept = {
             name: value
             for name, value in headers.items()
