@@ -389,3 +389,73 @@ def test_three_hundred_samples_three_annotators(project: Project, write_jsonl, t
     adjudication.resolve_conflict(project, conflict.id, conflict.versions[0].state)
     assert query.count(project, query.parse_where(["status=accepted", "label=1"])) == 300
     assert {b["state"] for b in assign.batches(project)} == {"merged"}
+
+
+def many_samples(path: Path, write_jsonl, n: int) -> Project:
+    project = Project.create(path, name="多样本", author="lead")
+    records = [{"instruction": f"第{i}题", "input": "", "output": f"答案{i}"} for i in range(n)]
+    importer.import_file(project, write_jsonl(f"samples-{n}.jsonl", records))
+    return project
+
+
+def assigned_rows(project: Project) -> list[tuple]:
+    """What an assignment writes: batches, their samples, each sample's assignee, and the operation."""
+    return [
+        *project.db.execute("SELECT id, name, assignment, annotator, state, seed FROM batches ORDER BY id"),
+        *project.db.execute("SELECT batch_id, sample_id, shared FROM batch_samples ORDER BY id"),
+        *project.db.execute("SELECT id, assignee FROM samples ORDER BY id"),
+        *project.db.execute("SELECT id, name, summary, state FROM operations ORDER BY id"),
+    ]
+
+
+def test_assigning_reports_its_progress_and_writes_what_it_wrote_without(tmp_path: Path, write_jsonl) -> None:
+    n = 4 * assign.PROGRESS_EVERY + 321
+    with (
+        many_samples(tmp_path / "a.winnow", write_jsonl, n) as watched,
+        many_samples(tmp_path / "b.winnow", write_jsonl, n) as plain,
+    ):
+        ids = query.sample_ids(watched)
+        reports: list[tuple[int, int]] = []
+        checks = []
+        result = assign.assign_batches(
+            watched, ids, ["甲", "乙", "丙"], overlap=0.1, seed=3, batch_size=700,
+            progress=lambda done, total: reports.append((done, total)), cancelled=lambda: checks.append(1) or False,
+        )  # fmt: skip
+        expected = assign.assign_batches(plain, ids, ["甲", "乙", "丙"], overlap=0.1, seed=3, batch_size=700)
+        assert assigned_rows(watched) == assigned_rows(plain)
+        assert result.changes.sample_ids == expected.changes.sample_ids == set(ids)
+        assert [b.name for b in result.batches] == [b.name for b in expected.batches]
+
+        total = n + round(0.1 * n) + n  # each sample's places in batches (the overlap twice), then its assignee
+        assert {t for _, t in reports} == {total}
+        dones = [done for done, _ in reports]
+        assert dones[0] == 0 and dones[-1] == total and dones == sorted(set(dones))
+        assert dones[1:-1] == list(range(assign.PROGRESS_EVERY, total, assign.PROGRESS_EVERY))
+        assert len(checks) == len(dones) - 1  # asked at every report but the last, after the commit
+
+        ops.undo(watched)  # one undoable step, as before
+        assert watched.db.execute("SELECT count(*) FROM batch_samples").fetchone()[0] == 0
+
+
+def test_a_cancelled_assignment_leaves_the_project_as_it_was(tmp_path: Path, write_jsonl) -> None:
+    with many_samples(tmp_path / "c.winnow", write_jsonl, 3 * assign.PROGRESS_EVERY) as project:
+        assign.assign_batches(project, query.sample_ids(project)[:10], ["先来的"], seed=1)
+        before = dump(project)
+        undo_before = ops.can_undo(project)
+        asked = []
+
+        def cancelled() -> bool:  # the user clicks Cancel once some thousands of rows are written
+            asked.append(1)
+            return len(asked) >= 4
+
+        reports: list[int] = []
+        with pytest.raises(assign.AssignCancelled, match="nothing was assigned"):
+            assign.assign_batches(
+                project, query.sample_ids(project), ["alice", "bob"], overlap=0.2, seed=2,
+                progress=lambda done, total: reports.append(done), cancelled=cancelled,
+            )  # fmt: skip
+        assert reports == [0, 1000, 2000]  # the rows were being written when it stopped
+        assert dump(project) == before  # rolled back whole: no batch, no assignee, no operation
+        assert ops.can_undo(project) == undo_before
+        again = assign.assign_batches(project, query.sample_ids(project), ["alice", "bob"], seed=2)
+        assert again.name == "a2" and again.skipped_out == 10  # the cancelled one left nothing out

@@ -5,6 +5,7 @@ window, the lead merges both, adjudicates the conflict hunk by hunk, and exports
 from __future__ import annotations
 
 import json
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from app.store import Project, actions, query
 from tests.package_helpers import dump, lead_project
 from widgets.adjudication import AdjudicationDialog
 from widgets.main_window import MainWindow
-from widgets.team import AssignDialog, read_assign_figures
+from widgets.team import ASSIGN_STEPS, AssignDialog, read_assign_figures
 
 
 @pytest.fixture
@@ -319,3 +320,49 @@ def test_assign_dialog_shows_only_its_latest_reading(qtbot, lead: Project) -> No
         pass
     assert shown == ["21 samples in the current list (4 of them already out with annotators)."]
     assert dialog.selected_batch_ids() == [assign.find_batch(lead, "a1-alice-1")["id"]]
+
+
+def test_assign_dialog_shows_the_assignment_s_progress(qtbot, lead: Project) -> None:
+    dialog = opened(qtbot, lead)
+    assert not dialog.assign_progress.isVisibleTo(dialog) and not dialog.cancel_assign_button.isVisibleTo(dialog)
+    dialog.annotators.setText("alice, bob")
+    task = dialog.assign()
+    assert task is not None
+    values: list[int] = []
+    task.progress.connect(values.append)
+    assert dialog.assign_progress.isVisibleTo(dialog) and dialog.cancel_assign_button.isVisibleTo(dialog)
+    assert (dialog.assign_progress.minimum(), dialog.assign_progress.maximum()) == (0, ASSIGN_STEPS)  # determinate
+    with qtbot.waitSignal(dialog.loaded, timeout=20_000):
+        pass
+    assert values and values[-1] == ASSIGN_STEPS and values == sorted(values)
+    assert dialog.assign_progress.value() == ASSIGN_STEPS
+    assert not dialog.assign_progress.isVisibleTo(dialog) and not dialog.cancel_assign_button.isVisibleTo(dialog)
+    assert "Assignment a1: 2 batches" in dialog.message.text()
+
+
+def test_assign_dialog_cancel_leaves_the_project_as_it_was(qtbot, lead: Project) -> None:
+    dialog = opened(qtbot, lead)
+    before = dump(lead)
+    dialog.annotators.setText("alice, bob")
+    # Another writer holds the project, so the assignment waits for it at the start of its transaction:
+    # the Cancel below is surely clicked before the first row is written.
+    other = sqlite3.connect(lead.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        task = dialog.assign()
+        assert task is not None and dialog.cancel_assign_button.isEnabled()
+        qtbot.mouseClick(dialog.cancel_assign_button, Qt.MouseButton.LeftButton)
+        assert task.is_cancelled() and not dialog.cancel_assign_button.isEnabled()
+        assert dialog.message.text() == "Cancelling the assignment…"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    with qtbot.waitSignal(task.done, timeout=20_000):
+        pass
+    assert dialog.message.text() == "Assignment cancelled; nothing was assigned."
+    assert dialog.message.styleSheet() == ""  # not an error: what the user asked for
+    assert dump(lead) == before and assign.batches(lead) == []
+    assert dialog.assign_button.isEnabled() and not dialog.assign_progress.isVisibleTo(dialog)
+    # The next assignment is whole, as if the cancelled one had never been started.
+    click_assign(qtbot, dialog)
+    assert [b["name"] for b in assign.batches(lead)] == ["a1-alice-1", "a1-bob-1"]

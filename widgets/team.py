@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMessageBox,
+    QProgressBar,
     QPushButton,
     QSpinBox,
     QTableWidget,
@@ -47,6 +48,9 @@ log = logging.getLogger("winnow.gui.team")
 
 TEAM_MENU_NAME = "team_menu"
 PACKAGE_FILTER = "*" + workpackage.PACKAGE_SUFFIX
+ASSIGN_STEPS = 1000
+"""The assign dialog's bar counts in thousandths: the task's progress signal carries one number, and
+the rows to write are known only in the worker."""
 
 
 # Work that runs in the pool, each on a connection of its own (a Project cannot cross threads).
@@ -130,10 +134,20 @@ def assign_filter(
     cancelled: Callable[[], bool],
 ) -> assign.Assignment:
     """Assign the filter's samples: their ids are read here, in the pool, not when the dialog opens.
-    One transaction, so it is not cancelled half-way."""
+    Progress in :data:`ASSIGN_STEPS`; one transaction, so a cancel rolls it back whole
+    (:class:`~app.packages.assign.AssignCancelled`)."""
     with Project.open(project_path, author=author) as project:
         ids = query.sample_ids(project, flt)
-        return assign.assign_batches(project, ids, annotators, overlap=overlap, seed=seed, batch_size=batch_size)
+        return assign.assign_batches(
+            project,
+            ids,
+            annotators,
+            overlap=overlap,
+            seed=seed,
+            batch_size=batch_size,
+            progress=lambda done, total: progress(done * ASSIGN_STEPS // max(total, 1)),
+            cancelled=cancelled,
+        )
 
 
 def merge_files(
@@ -179,6 +193,14 @@ class AssignDialog(QDialog):
         self.seed.setToolTip(self.tr("The same seed splits the same samples the same way"))
         self.assign_button = QPushButton(self.tr("&Assign"), self)
         self.assign_button.clicked.connect(self.assign)
+        # Shown while an assignment runs (100,000 samples take some seconds).
+        self.assign_progress = QProgressBar(self)
+        self.assign_progress.setRange(0, ASSIGN_STEPS)
+        self.assign_progress.setVisible(False)
+        self.cancel_assign_button = QPushButton(self.tr("Cancel"), self)
+        self.cancel_assign_button.setToolTip(self.tr("Stop the assignment; nothing is assigned"))
+        self.cancel_assign_button.clicked.connect(self.cancel_assign)
+        self.cancel_assign_button.setVisible(False)
 
         form = QFormLayout()
         form.addRow(self.tr("Annotators:"), self.annotators)
@@ -203,6 +225,8 @@ class AssignDialog(QDialog):
         close.rejected.connect(self.reject)
 
         buttons = QHBoxLayout()
+        buttons.addWidget(self.assign_progress, 1)
+        buttons.addWidget(self.cancel_assign_button)
         buttons.addStretch(1)
         buttons.addWidget(self.assign_button)
         exports = QHBoxLayout()
@@ -279,6 +303,10 @@ class AssignDialog(QDialog):
             return None
         self.assign_button.setEnabled(False)
         self.show_message(self.tr("Assigning the samples…"))
+        self.assign_progress.setValue(0)
+        self.assign_progress.setVisible(True)
+        self.cancel_assign_button.setEnabled(True)
+        self.cancel_assign_button.setVisible(True)
         task = run_in_background(
             assign_filter,
             self.project.path,
@@ -289,11 +317,31 @@ class AssignDialog(QDialog):
             seed=self.seed.value(),
             batch_size=batch_size,
         )
+        task.progress.connect(self.assign_progress.setValue)
         task.finished.connect(self._assigned)
-        task.failed.connect(lambda message: self.show_message(message, error=True))
-        task.done.connect(lambda: self.assign_button.setEnabled(True))
+        task.failed.connect(lambda message: self._assign_failed(task, message))
+        task.done.connect(self._assign_done)
         self.assign_task = task
         return task
+
+    def cancel_assign(self) -> None:
+        """Stop the running assignment: its transaction is rolled back, the project left as it was."""
+        if self.assign_task is None or not self.assign_task.is_running():
+            return
+        self.assign_task.cancel()
+        self.cancel_assign_button.setEnabled(False)
+        self.show_message(self.tr("Cancelling the assignment…"))
+
+    def _assign_failed(self, task: BackgroundTask, message: str) -> None:
+        if task.is_cancelled():
+            self.show_message(self.tr("Assignment cancelled; nothing was assigned."))
+        else:
+            self.show_message(message, error=True)
+
+    def _assign_done(self) -> None:
+        self.assign_button.setEnabled(True)
+        self.assign_progress.setVisible(False)
+        self.cancel_assign_button.setVisible(False)
 
     def _assigned(self, result: assign.Assignment) -> None:
         self.changed.emit(result.changes)
