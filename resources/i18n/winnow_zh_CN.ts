@@ -99,6 +99,14 @@
         <translation>分配(&amp;A)</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Stop the assignment; nothing is assigned</source>
+        <translation>停止分配；不会分配任何样本</translation>
+    </message>
+    <message>
         <source>Annotators:</source>
         <translation>标注员：</translation>
     </message>
@@ -153,6 +161,14 @@
     <message>
         <source>Assigning the samples…</source>
         <translation>正在分配样本…</translation>
+    </message>
+    <message>
+        <source>Cancelling the assignment…</source>
+        <translation>正在取消分配…</translation>
+    </message>
+    <message>
+        <source>Assignment cancelled; nothing was assigned.</source>
+        <translation>分配已取消；没有分配任何样本。</translation>
     </message>
     <message>
         <source>Assignment {name}: {n} batches, selected above; send them as packages.</source>
