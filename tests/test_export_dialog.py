@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -182,3 +183,30 @@ def test_cancel_keeps_the_old_file(qtbot, curated: Project, tmp_path: Path) -> N
     assert "cancelled" in failed.args[0]
     assert out.read_text(encoding="utf-8") == "旧的导出\n"
     assert not dialog.cancel_button.isEnabled()
+
+
+def test_escape_while_exporting_cancels_then_closes_keeping_the_old_file(
+    qtbot, curated: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app import exporter
+
+    real_export = exporter.export
+
+    def export_until_cancelled(*args, cancelled, **kwargs):  # a long export: it waits for the cancel
+        while not cancelled():
+            time.sleep(0.01)
+        return real_export(*args, cancelled=cancelled, **kwargs)
+
+    monkeypatch.setattr(exporter, "export", export_until_cancelled)
+    dialog = _open(qtbot, curated)
+    _choose(dialog.writer_combo, "alpaca-jsonl")
+    out = tmp_path / "old.jsonl"
+    out.write_text("旧的导出\n", encoding="utf-8")
+    dialog.path_edit.setText(str(out))
+    dialog.show()
+    with qtbot.waitSignal(dialog.rejected, timeout=20_000):
+        dialog.start_export()
+        qtbot.keyClick(dialog, Qt.Key.Key_Escape)  # as the import dialog: cancel, then close
+        assert dialog.isVisible()  # not before the worker has stopped
+    assert not dialog.isVisible()
+    assert out.read_text(encoding="utf-8") == "旧的导出\n"

@@ -114,6 +114,8 @@ class ExportDialog(QDialog):
         self.writers = registry.writers()
         self.report: exporter.ExportReport | None = None
         self._task: BackgroundTask | None = None
+        self._close_when_done = False
+        """Esc or the close box came while exporting: close once the export has stopped."""
         self._total = 0
         self.setWindowTitle(self.tr("Export"))
         self.setModal(True)
@@ -340,6 +342,7 @@ class ExportDialog(QDialog):
             lines.append(self.tr("Updated {0}").format(report.dataset_info))
         self._show_result("\n".join(lines))
         self.exported.emit(report)
+        self._close_if_asked()
 
     def _on_failed(self, message: str) -> None:
         self._task = None
@@ -347,6 +350,12 @@ class ExportDialog(QDialog):
         self.progress_bar.setValue(0)
         self._show_error(self.tr("Not exported: {0}").format(message))
         self.export_failed.emit(message)
+        self._close_if_asked()
+
+    def _close_if_asked(self) -> None:
+        if self._close_when_done:
+            self._close_when_done = False
+            super().reject()
 
     def result_text(self) -> str:
         """What the dialog says about the last export (or why it was not done)."""
@@ -376,9 +385,11 @@ class ExportDialog(QDialog):
             self.progress_bar.setValue(0)
 
     def reject(self) -> None:
-        # Esc while exporting cancels; the dialog closes once the worker has stopped (it reports
-        # to this dialog, so it must not be left running with nobody to report to).
+        # Esc or the window's close box while exporting: cancel, and close once the worker has
+        # stopped (it reports to this dialog, so it must not be left running with nobody to report
+        # to), as the import dialog does.
         if self._task is not None:
+            self._close_when_done = True
             self.cancel_export()
             return
         super().reject()
