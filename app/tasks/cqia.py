@@ -50,7 +50,7 @@ JUDGE_PROMPT = "cqia_judge.txt"
 VERDICTS = {"好": "好", "差": "差", "good": "好", "bad": "差"}
 
 
-def parse_score(value: Any) -> int:
+def score_value(value: Any) -> int:
     """A 1–5 score: 4, 4.0, "4", "4分", "4/5"; ValueError otherwise."""
     if isinstance(value, bool):
         raise ValueError("the score is not a number")
@@ -75,7 +75,7 @@ def parse_judgement(output: Any, *, verdict: bool) -> dict[str, Any]:
     (4–5 好), when it contradicts the score (好 with 1–2, 差 with 4–5) the answer is refused.
     """
     answer = json_object(output, repair=True)
-    score = parse_score(answer.get("score"))
+    score = score_value(answer.get("score"))
     rationale = filled_text_field(answer, "rationale" if "rationale" in answer else "reason")
     judgement: dict[str, Any] = {"score": score, "rationale": rationale}
     if verdict:
