@@ -15,12 +15,14 @@ from pathlib import Path
 
 import pytest
 from PySide6.QtCore import Qt, QThreadPool, QTimer
+from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButton
 
 from app import backup, demo
-from app.store import Project, query
+from app.store import Project, ops, query
 from tests.test_backup import fill, small_disk
 from tests.test_main_window import close_window, open_window, press
 from widgets.main_window import BACKUP_INTERVAL_MS
+from widgets.sample_model import display_names
 
 # Each check for a cancel sleeps this long: with a check every 100 VM instructions the demo project
 # gives some fifty checks, so a backup takes a second or two instead of 10 ms.
@@ -272,3 +274,210 @@ def test_a_full_disk_is_a_status_bar_message_and_the_earlier_backups_stay(qtbot,
         close_window(window)
         with Project.open(earlier.path) as copy:
             assert query.count(copy) > 0
+
+
+# --- the backup before a bulk change ------------------------------------------------------------
+
+
+EXAM = query.SampleFilter(kind=("exam",))
+
+
+def choose_in_bulk_dialog(monkeypatch: pytest.MonkeyPatch, value) -> None:
+    """The bulk dialog answers with the choice whose value (not shown name) is ``value``."""
+
+    def choose(parent, title, text, names, *rest):
+        choices = display_names()["label" if "label" in title else "status"]
+        return choices[value], True
+
+    monkeypatch.setattr(QInputDialog, "getItem", choose)
+
+
+def column_in(path: Path, column: str, ids: list[int]) -> dict[int, object]:
+    # Plain sqlite3 on a backup file: no -wal beside it, nothing replayed or migrated.
+    conn = sqlite3.connect(path)
+    try:
+        marks = ",".join("?" * len(ids))
+        return dict(conn.execute(f"SELECT id, {column} FROM samples WHERE id IN ({marks})", ids).fetchall())
+    finally:
+        conn.close()
+
+
+def labels(project: Project, ids: list[int]) -> dict[int, int | None]:
+    return {sample_id: query.get_sample(project, sample_id).label for sample_id in ids}
+
+
+class Answer:
+    """Answers the question a failed backup asks, from the event loop the question runs: clicks the
+    button named ``button`` (after ``first()``, what the user did before answering)."""
+
+    def __init__(self, button: str, first=lambda: None) -> None:
+        self.asked: list[str] = []
+        self.unexpected: list[str] = []
+        self._button, self._first = button, first
+        self._timer = QTimer(interval=20, timeout=self._look)
+        self._timer.start()
+
+    def _look(self) -> None:
+        box = QApplication.activeModalWidget()
+        if not isinstance(box, QMessageBox):
+            return
+        button = box.findChild(QPushButton, self._button)
+        if button is None or self.asked:
+            # Another message (an error): closed and recorded, so the test fails rather than hangs.
+            self.unexpected.append(f"{box.text()}\n{box.informativeText()}")
+            box.reject()
+            return
+        self.asked.append(f"{box.text()}\n{box.informativeText()}")
+        self._first()
+        button.click()
+
+    def stop(self) -> None:
+        self._timer.stop()
+
+
+def test_a_bulk_change_waits_for_its_backup_off_the_gui_thread_and_is_made_after_it(
+    qtbot, demo_path, slow, monkeypatch
+) -> None:
+    slow.calibrate(demo_path)
+    window = open_window(qtbot, demo_path)
+    window.browser.set_filter(EXAM)
+    ids = query.sample_ids(window.project, EXAM)
+    assert len(ids) > 2 and labels(window.project, ids) == dict.fromkeys(ids)
+    choose_in_bulk_dialog(monkeypatch, 4)
+    ticks: list[float] = []
+    ticker = QTimer(interval=10, timeout=lambda: ticks.append(time.monotonic()))
+    ticker.start()
+    started = time.monotonic()
+
+    window.bulk_label()
+
+    # Asked for, not made: the backup comes first, and says so.
+    assert labels(window.project, ids) == dict.fromkeys(ids)
+    assert window.backup_state.text() == f"Backing up before changing {len(ids)} samples…"
+    assert window.cancel_waiting_button.isVisible()
+    assert not any(action.isEnabled() for action in window.blocked_while_waiting)
+    assert slow.under_way.wait(10)
+    # Reviewing one sample at a time goes on meanwhile (after the snapshot: not in the backup) ...
+    window.browser.focus_table()
+    decided = window.current.id
+    assert decided in ids
+    press(qtbot, window, Qt.Key.Key_1)
+    assert query.get_sample(window.project, decided).status == "accepted"
+    # ... what would reorder the change is refused, and says why; the periodic tick starts nothing.
+    window.undo()
+    assert window.statusBar().currentMessage().startswith("Wait until the change of")
+    assert query.get_sample(window.project, decided).label == 1
+    waiting_task = window._backup_task
+    window.back_up_now()
+    window._periodic_backup()
+    window.bulk_status()
+    assert window._backup_task is waiting_task
+    qtbot.waitUntil(lambda: window._waiting is None, timeout=30_000)
+    elapsed = time.monotonic() - started
+    ticker.stop()
+
+    assert slow.threads and threading.get_ident() not in slow.threads, "the copy ran on the GUI thread"
+    during = [t for t in ticks if started <= t <= started + elapsed]
+    assert elapsed > 1.0, "the copy was not slow enough to show anything"
+    assert len(during) >= elapsed / 0.010 / 4, (len(during), elapsed)
+    assert max(b - a for a, b in itertools.pairwise(during)) < 0.25, "the GUI thread stalled"
+
+    [made] = slow.results
+    assert made is not None and made.name.endswith("-before-bulk.winnow")
+    assert integrity(made) == "ok"
+    assert column_in(made, "label", ids) == dict.fromkeys(ids), "the backup holds the state before the change"
+    assert labels(window.project, ids) == dict.fromkeys(ids, 4), "the change applies to the ids chosen then"
+    assert query.get_sample(window.project, decided).status == "accepted"
+    assert window.backup_state.text().startswith("Backed up at ")
+    assert not window.cancel_waiting_button.isVisible()
+    assert all(action.isEnabled() for action in window.blocked_while_waiting)
+    # The change is one operation: one undo takes it all back (to the decision made meanwhile).
+    window.undo()
+    assert labels(window.project, ids) == {**dict.fromkeys(ids), decided: 1}
+    close_window(window)
+
+
+@pytest.mark.parametrize("answer", ["change_without_backup", "cancel_change"])
+def test_a_failed_backup_before_a_bulk_change_asks_whether_to_change_without_it(
+    qtbot, tmp_path, monkeypatch, answer
+) -> None:
+    with small_disk(tmp_path / "disk", "8m") as disk:
+        path = disk / "demo.winnow"
+        demo.build_demo(path).close()
+        window = open_window(qtbot, path)
+        window.browser.set_filter(EXAM)
+        ids = query.sample_ids(window.project, EXAM)
+        choose_in_bulk_dialog(monkeypatch, "rejected")
+        filler = fill(disk)
+        # Before answering, the user makes room for the change itself (not for a whole copy).
+        answered = Answer(answer, first=filler.unlink)
+        try:
+            window.bulk_status()
+            assert window._waiting is not None
+            qtbot.waitUntil(lambda: window._waiting is None, timeout=30_000)
+        finally:
+            answered.stop()
+
+        assert answered.unexpected == []
+        [question] = answered.asked
+        assert f"before changing {len(ids)} samples could not be taken" in question
+        assert "not enough free space" in question
+        assert window.backup_state.text() == "Backup failed"
+        assert backup.list_backups(path) == [] and partial_files(path) == []
+        assert all(action.isEnabled() for action in window.blocked_while_waiting)
+        changed = {query.get_sample(window.project, sample_id).status for sample_id in ids}
+        if answer == "change_without_backup":
+            assert changed == {"rejected"}
+            window.undo()
+            assert {query.get_sample(window.project, sample_id).status for sample_id in ids} == {"new"}
+        else:
+            assert changed == {"new"}
+            assert window.statusBar().currentMessage() == (
+                f"The change of {len(ids)} samples was cancelled; nothing was changed."
+            )
+        close_window(window)
+
+
+@pytest.mark.parametrize("how", ["close", "switch", "cancel"])
+def test_a_bulk_change_waiting_for_its_backup_is_never_made_when_called_off(
+    qtbot, demo_path, slow, monkeypatch, tmp_path, how
+) -> None:
+    slow.calibrate(demo_path)
+    window = open_window(qtbot, demo_path)
+    window.browser.set_filter(EXAM)
+    ids = query.sample_ids(window.project, EXAM)
+    last_operation = ops.can_undo(window.project)
+    choose_in_bulk_dialog(monkeypatch, 4)
+    window.bulk_label()
+    assert slow.under_way.wait(10)
+    started = time.monotonic()
+    if how == "close":
+        close_window(window)
+    elif how == "switch":
+        other = tmp_path / "other.winnow"
+        Project.create(other, name="另一个项目").close()
+        assert window.open_project(other)
+    else:
+        qtbot.mouseClick(window.cancel_waiting_button, Qt.MouseButton.LeftButton)
+    took = time.monotonic() - started
+    qtbot.wait(50)  # any queued signal of the cancelled backup is delivered (and ignored) here
+
+    # The whole copy would take over a second more; the cancel lands at the next check.
+    assert took < 0.5, f"calling the change off waited {took:.2f} s"
+    assert slow.results == [None]
+    assert QThreadPool.globalInstance().waitForDone(1000)
+    assert backup.list_backups(demo_path) == [] and partial_files(demo_path) == []
+    assert window._waiting is None and window._backup_task is None
+    if how == "cancel":
+        assert labels(window.project, ids) == dict.fromkeys(ids)
+        assert (
+            window.statusBar().currentMessage()
+            == f"The change of {len(ids)} samples was cancelled; nothing was changed."
+        )
+        assert all(action.isEnabled() for action in window.blocked_while_waiting)
+        close_window(window)
+    elif how == "switch":
+        close_window(window)
+    with Project.open(demo_path) as reopened:
+        assert labels(reopened, ids) == dict.fromkeys(ids)
+        assert ops.can_undo(reopened) == last_operation, "no operation was recorded"

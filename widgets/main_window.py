@@ -7,6 +7,8 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,6 +25,7 @@ from PySide6.QtWidgets import (
     QMainWindow,
     QMessageBox,
     QPlainTextEdit,
+    QPushButton,
     QSplitter,
     QTabWidget,
     QTextEdit,
@@ -96,6 +99,15 @@ class _ComposeWatcher(QObject):
         return False
 
 
+@dataclass(frozen=True)
+class _WaitingChange:
+    """A bulk change asked for, waiting for the backup that must be on disk before it is made."""
+
+    count: int
+    """How many samples it changes (the ids chosen when it was asked for)."""
+    change: Callable[[], Changes]
+
+
 class MainWindow(QMainWindow):
     """One open project under review."""
 
@@ -116,12 +128,21 @@ class MainWindow(QMainWindow):
         # (its partial file removed): at most one at a time.
         self._backup_task: BackgroundTask | None = None
         self._backup_returned: threading.Event | None = None
+        # The bulk change waiting for that backup ("before-bulk"), made when it is on disk.
+        self._waiting: _WaitingChange | None = None
         self._compose = _ComposeWatcher()
         QGuiApplication.instance().installEventFilter(self._compose)
         self._build()
         # "Backing up…" / "Backed up at 15:42" beside the save state: never a dialog, never in the way.
         self.backup_state = QLabel(self)
         self.statusBar().addPermanentWidget(self.backup_state)
+        # Shown while a bulk change waits for its backup: a bulk change asked for by mistake can
+        # still be called off in the seconds the copy of a big project takes.
+        self.cancel_waiting_button = QPushButton(self.tr("Cancel the change"), self)
+        self.cancel_waiting_button.setFlat(True)
+        self.cancel_waiting_button.clicked.connect(self.cancel_waiting_change)
+        self.cancel_waiting_button.hide()
+        self.statusBar().addPermanentWidget(self.cancel_waiting_button)
         self._bind_shortcuts()
         self._build_menus()
         self.jobs = install_jobs(self)
@@ -218,8 +239,11 @@ class MainWindow(QMainWindow):
         self._action(file_menu, self.tr("&Import…"), self.import_dialog, "Ctrl+I")
         self._action(file_menu, self.tr("&Export…"), self.export_dialog, "Ctrl+E")
         file_menu.addSeparator()
-        self._action(file_menu, self.tr("&Back up now"), lambda: self._start_backup("manual", announce=True))
-        self._action(file_menu, self.tr("Restore a &backup…"), self.restore_backup)
+        # Not while a bulk change waits for its backup: either would cancel that backup.
+        self.blocked_while_waiting = [
+            self._action(file_menu, self.tr("&Back up now"), self.back_up_now),
+            self._action(file_menu, self.tr("Restore a &backup…"), self.restore_backup),
+        ]
         file_menu.addSeparator()
         self._action(file_menu, self.tr("Your &name and role…"), self.edit_user)
         file_menu.addSeparator()
@@ -230,12 +254,15 @@ class MainWindow(QMainWindow):
         self.redo_action = self._action(edit_menu, self.tr("&Redo"), self.redo)
         edit_menu.aboutToShow.connect(self._update_undo_texts)
         edit_menu.addSeparator()
-        for title, handler in (
-            (self.tr("Set &label of the selection…"), self.bulk_label),
-            (self.tr("Set &status of the selection…"), self.bulk_status),
-            (self.tr("&Assign the selection to…"), self.bulk_assign),
-        ):
+        # One bulk change at a time: the next is asked for when the last is made.
+        self.blocked_while_waiting += [
             self._action(edit_menu, title, handler)
+            for title, handler in (
+                (self.tr("Set &label of the selection…"), self.bulk_label),
+                (self.tr("Set &status of the selection…"), self.bulk_status),
+                (self.tr("&Assign the selection to…"), self.bulk_assign),
+            )
+        ]
 
         self.team = install_team_menu(self)
         self.quality_menu = install_quality_menu(self)
@@ -475,10 +502,14 @@ class MainWindow(QMainWindow):
     # Undo
 
     def undo(self) -> None:
+        if self._refuse_while_waiting():
+            return
         self.save_pending()
         self._replay(ops.undo, self.tr("Nothing to undo."))
 
     def redo(self) -> None:
+        if self._refuse_while_waiting():
+            return
         self.save_pending()
         self._replay(ops.redo, self.tr("Nothing to redo."))
 
@@ -500,6 +531,9 @@ class MainWindow(QMainWindow):
         self.undo_action.setEnabled(undo is not None)
         self.redo_action.setText(self.tr("&Redo {what}").format(what=redo) if redo else self.tr("&Redo"))
         self.redo_action.setEnabled(redo is not None)
+        if self._waiting is not None:
+            self.undo_action.setEnabled(False)
+            self.redo_action.setEnabled(False)
 
     def _take_suggestion(self, suggestion_id: int, content: dict) -> None:
         """The reviewer took a machine draft (whole or one field of it) into the sample."""
@@ -543,7 +577,10 @@ class MainWindow(QMainWindow):
         return selected if len(selected) > 1 else query.sample_ids(self.project, self.browser.filter())
 
     def _bulk(self, title: str, choices: dict[Any, str], apply) -> None:
-        """Ask for one of ``choices`` (value → shown name) and apply it to the selection or filter."""
+        """Ask for one of ``choices`` (value → shown name) and apply it to the selection or filter
+        once a backup of the project as it is now is on disk (see :meth:`_change_after_backup`)."""
+        if self._refuse_while_waiting():
+            return
         ids = self._bulk_ids()
         if not ids:
             return
@@ -554,9 +591,7 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         value = list(choices)[names.index(choice)]
-        self.save_pending()
-        self._backup("before-bulk")
-        self._apply(lambda: apply(ids, value))
+        self._change_after_backup(len(ids), lambda: apply(ids, value))
 
     def bulk_label(self) -> None:
         labels = display_names()["label"]
@@ -567,11 +602,85 @@ class MainWindow(QMainWindow):
         self._bulk(self.tr("Set status"), statuses, lambda ids, v: actions.set_status(self.project, ids, v))
 
     def bulk_assign(self) -> None:
+        if self._refuse_while_waiting():
+            return
         ids = self._bulk_ids()
         name, ok = QInputDialog.getText(self, self.tr("Assign"), self.tr("Assign {n} samples to:").format(n=len(ids)))
         if ok and ids:
             self.save_pending()
             self._apply(lambda: actions.assign(self.project, ids, name.strip() or None))
+
+    def _change_after_backup(self, count: int, change: Callable[[], Changes]) -> None:
+        """Back up in the background, then make ``change`` (one undoable operation): the backup is
+        the way back to before it, so the change waits until the copy is on disk. On a 1.9 GB
+        project that is ~11 s, in which the window stays usable: the change is to the ids chosen
+        now, so reviewing sample by sample goes on; what would reorder it (undo, redo, another bulk
+        change, a restore) waits. A failed backup asks whether to change without one; closing the
+        window or switching projects meanwhile cancels the backup and changes nothing."""
+        self.save_pending()  # the edit in progress belongs in the backup
+        self._start_backup("before-bulk", then=_WaitingChange(count, change))
+
+    def _refuse_while_waiting(self) -> bool:
+        """True (and says why in the status bar) when a bulk change waits for its backup."""
+        if self._waiting is None:
+            return False
+        self.statusBar().showMessage(
+            self.tr("Wait until the change of {n} samples is made: it is backing up first.").format(
+                n=f"{self._waiting.count:,}"
+            ),
+            5000,
+        )
+        return True
+
+    def cancel_waiting_change(self) -> None:
+        """Call off the bulk change waiting for its backup (and that backup): nothing is changed."""
+        waiting = self._waiting
+        if waiting is None:
+            return
+        self._stop_backup()
+        self.statusBar().showMessage(
+            self.tr("The change of {n} samples was cancelled; nothing was changed.").format(n=f"{waiting.count:,}"),
+            6000,
+        )
+
+    def _set_waiting(self, waiting: _WaitingChange | None) -> None:
+        self._waiting = waiting
+        for action in self.blocked_while_waiting:
+            action.setEnabled(waiting is None)
+        self.cancel_waiting_button.setVisible(waiting is not None)
+        if waiting is not None:
+            self.backup_state.setText(self.tr("Backing up before changing {n} samples…").format(n=f"{waiting.count:,}"))
+
+    def _make_waiting_change(self) -> None:
+        waiting = self._waiting
+        self._set_waiting(None)
+        if waiting is None:
+            return
+        self.save_pending()  # typed meanwhile: on disk before the pane is reloaded with the change
+        changes = self._apply(waiting.change)
+        if changes is not None:
+            self.statusBar().showMessage(i18n.display(changes.summary), 6000)
+
+    def _ask_change_without_backup(self, count: int, error: str) -> bool:
+        """The backup before a bulk change failed: True when the user wants the change without it."""
+        box = QMessageBox(self)
+        box.setIcon(QMessageBox.Icon.Warning)
+        box.setWindowTitle(self.tr("Backup failed"))
+        box.setText(self.tr("The backup before changing {n} samples could not be taken.").format(n=f"{count:,}"))
+        box.setInformativeText(
+            self.tr(
+                "{error}\n\nChange them anyway, without a backup? Edit ▸ Undo can still take the change back, "
+                "but there will be no copy of the project from before it."
+            ).format(error=error)
+        )
+        change = box.addButton(self.tr("Change without a backup"), QMessageBox.ButtonRole.DestructiveRole)
+        change.setObjectName("change_without_backup")
+        cancel = box.addButton(self.tr("Cancel the change"), QMessageBox.ButtonRole.RejectRole)
+        cancel.setObjectName("cancel_change")
+        box.setDefaultButton(cancel)
+        box.setEscapeButton(cancel)
+        box.exec()
+        return box.clickedButton() is change
 
     # Import, export, backups
 
@@ -602,8 +711,9 @@ class MainWindow(QMainWindow):
         ExportDialog(self.project, self.browser.filter(), self).exec()
 
     def _backup(self, reason: str, *, announce: bool = False) -> None:
-        """Back up now, on this thread: for a step that must not begin before its backup is on disk
-        (a bulk change). A background backup still running is superseded: cancelled first."""
+        """Back up now, on this thread, the window frozen for the copy (seconds on a big project): the
+        window itself backs up in the background; this is for scripts and tests that need the backup
+        on disk before they go on. A background backup still running is superseded: cancelled first."""
         self._stop_backup()
         try:
             path = backup.backup(self.project, reason)
@@ -615,15 +725,22 @@ class MainWindow(QMainWindow):
         if announce:
             self.statusBar().showMessage(self.tr("Backed up to {path}").format(path=path), 6000)
 
+    def back_up_now(self) -> None:
+        if self._refuse_while_waiting():  # a backup is being taken: before the bulk change
+            return
+        self._start_backup("manual", announce=True)
+
     def _periodic_backup(self) -> None:
-        if self._backup_task is None:  # the last one is still copying: this tick is not needed
+        # The last one is still copying (or a bulk change waits for its answer): this tick is not needed.
+        if self._backup_task is None and self._waiting is None:
             self._start_backup("periodic")
 
-    def _start_backup(self, reason: str, *, announce: bool = False) -> None:
+    def _start_backup(self, reason: str, *, announce: bool = False, then: _WaitingChange | None = None) -> None:
         """Back up in the background: a gigabyte takes seconds to copy, the window must not freeze.
 
         The worker gets the path, never the GUI's connection; app.backup reads a consistent
         snapshot through its own. A backup asked for by the user supersedes a periodic one running.
+        ``then`` is made when the backup is on disk (see :meth:`_change_after_backup`).
         """
         self._stop_backup()
         returned = threading.Event()
@@ -633,10 +750,15 @@ class MainWindow(QMainWindow):
         self._backup_task, self._backup_returned = task, returned
         self.backup_state.setText(self.tr("Backing up…"))
         self.backup_state.setToolTip("")
+        self._set_waiting(then)
 
     def _stop_backup(self) -> None:
         """Cancel the background backup, if any, and wait until its function has returned: before the
-        project file is closed or replaced, or another backup starts. Its partial file is gone then."""
+        project file is closed or replaced, or another backup starts. Its partial file is gone then.
+        A bulk change waiting for it is dropped, never made."""
+        if self._waiting is not None:
+            log.info("the change of %d samples waiting for its backup was dropped", self._waiting.count)
+            self._set_waiting(None)
         task, returned = self._backup_task, self._backup_returned
         if task is None or returned is None:
             return
@@ -652,12 +774,14 @@ class MainWindow(QMainWindow):
         if task is not self._backup_task:
             return
         self._backup_task = self._backup_returned = None
-        if path is None:  # cancelled
+        if path is None:  # cancelled (only _stop_backup cancels, and it drops a waiting change)
             self.backup_state.clear()
+            self._set_waiting(None)
             return
         self._show_backed_up(path)
         if announce:
             self.statusBar().showMessage(self.tr("Backed up to {path}").format(path=path), 6000)
+        self._make_waiting_change()
 
     def _on_backup_failed(self, task: BackgroundTask, message: str) -> None:
         if task is not self._backup_task:
@@ -666,13 +790,32 @@ class MainWindow(QMainWindow):
         log.warning("backup failed: %s", message)
         self.backup_state.setText(self.tr("Backup failed"))
         self.backup_state.setToolTip(message)
-        self.statusBar().showMessage(self.tr("Backup failed: {error}").format(error=message), 8000)
+        waiting = self._waiting
+        if waiting is None:
+            self.statusBar().showMessage(self.tr("Backup failed: {error}").format(error=message), 8000)
+            return
+        # Never a silent change without its backup: the user decides. Still waiting meanwhile, so
+        # undo, bulk changes and periodic backups keep off.
+        wanted = self._ask_change_without_backup(waiting.count, message)
+        if self._waiting is not waiting:  # dropped while the question was open
+            return
+        if wanted:
+            log.warning("changing %d samples without a backup, as the user chose", waiting.count)
+            self._make_waiting_change()
+        else:
+            self._set_waiting(None)
+            self.statusBar().showMessage(
+                self.tr("The change of {n} samples was cancelled; nothing was changed.").format(n=f"{waiting.count:,}"),
+                6000,
+            )
 
     def _show_backed_up(self, path: Path) -> None:
         self.backup_state.setText(self.tr("Backed up at {time}").format(time=f"{datetime.now():%H:%M}"))
         self.backup_state.setToolTip(str(path))
 
     def restore_backup(self) -> None:
+        if self._refuse_while_waiting():  # picking a backup would cancel the one the change waits for
+            return
         self._backup_timer.stop()
         try:
             self._restore_backup()
