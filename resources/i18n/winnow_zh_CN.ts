@@ -1521,6 +1521,34 @@
         <translation>将 {n} 个样本分配给：</translation>
     </message>
     <message>
+        <source>Wait until the change of {n} samples is made: it is backing up first.</source>
+        <translation>请等 {n} 个样本的更改完成：正在先备份。</translation>
+    </message>
+    <message>
+        <source>The change of {n} samples was cancelled; nothing was changed.</source>
+        <translation>已取消对 {n} 个样本的更改，未作任何改动。</translation>
+    </message>
+    <message>
+        <source>Backing up before changing {n} samples…</source>
+        <translation>更改 {n} 个样本前正在备份…</translation>
+    </message>
+    <message>
+        <source>The backup before changing {n} samples could not be taken.</source>
+        <translation>更改 {n} 个样本前的备份未能完成。</translation>
+    </message>
+    <message>
+        <source>{error}
+
+Change them anyway, without a backup? Edit ▸ Undo can still take the change back, but there will be no copy of the project from before it.</source>
+        <translation>{error}
+
+仍要在没有备份的情况下更改吗？“编辑 ▸ 撤销”仍可撤回这次更改，但不会留下更改前的项目副本。</translation>
+    </message>
+    <message>
+        <source>Change without a backup</source>
+        <translation>不备份，直接更改</translation>
+    </message>
+    <message>
         <source>Import files</source>
         <translation>导入文件</translation>
     </message>
@@ -1539,6 +1567,10 @@
     <message>
         <source>Backup failed</source>
         <translation>备份失败</translation>
+    </message>
+    <message>
+        <source>Cancel the change</source>
+        <translation>取消更改</translation>
     </message>
     <message>
         <source>Backed up at {time}</source>
