@@ -198,6 +198,7 @@ def test_bulk_label_on_a_filter_is_one_undo(qtbot, demo_path: Path, monkeypatch)
     window.browser.set_filter(query.SampleFilter(kind=("exam",)))
     monkeypatch.setattr(QInputDialog, "getItem", lambda parent, title, text, names, *rest: (names[3], True))
     window.bulk_label()
+    qtbot.waitUntil(lambda: window._waiting is None, timeout=10_000)  # applied once backed up
     assert {s.label for s in query.iter_samples(window.project, query.SampleFilter(kind=("exam",)))} == {4}
     assert (Path(str(demo_path).removesuffix(".winnow") + ".backups")).is_dir()  # backed up first
     window.undo()
