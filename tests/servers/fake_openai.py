@@ -85,8 +85,9 @@ class FakeOpenAI(FakeServer):
         return (headers.get("Authorization") or "") == f"Bearer {self.key}"
 
     def error_reply(self, status: int, message: str | None = None) -> Reply:
-        error_type, code = _ERROR_TYPES.get(status, ("server_error" if status >= 500 else "invalid_request_error",
-                                                     None))
+        error_type, code = _ERROR_TYPES.get(
+            status, ("server_error" if status >= 500 else "invalid_request_error", None)
+        )
         body = {"error": {"message": message or f"Error {status}", "type": error_type, "param": None, "code": code}}
         return Reply(status, body)
 
@@ -126,8 +127,13 @@ class FakeOpenAI(FakeServer):
         file_id = f"file-{len(self.files) + 1}"
         self.files[file_id] = {"filename": filename, "purpose": purpose, "data": data}
         return {
-            "id": file_id, "object": "file", "bytes": len(data), "created_at": 1_700_000_000,
-            "filename": filename, "purpose": purpose, "status": "processed",
+            "id": file_id,
+            "object": "file",
+            "bytes": len(data),
+            "created_at": 1_700_000_000,
+            "filename": filename,
+            "purpose": purpose,
+            "status": "processed",
         }
 
     def _upload(self, request: RecordedRequest) -> Reply:
@@ -149,10 +155,18 @@ class FakeOpenAI(FakeServer):
             return self.error_reply(400, "endpoint must be /v1/chat/completions and completion_window 24h")
         batch_id = f"batch_{next(self._batch_ids)}"
         self.batches[batch_id] = {
-            "id": batch_id, "object": "batch", "endpoint": body["endpoint"], "errors": None,
-            "input_file_id": body["input_file_id"], "completion_window": "24h", "status": "validating",
-            "output_file_id": None, "error_file_id": None, "created_at": 1_700_000_000,
-            "request_counts": {"total": 0, "completed": 0, "failed": 0}, "metadata": body.get("metadata"),
+            "id": batch_id,
+            "object": "batch",
+            "endpoint": body["endpoint"],
+            "errors": None,
+            "input_file_id": body["input_file_id"],
+            "completion_window": "24h",
+            "status": "validating",
+            "output_file_id": None,
+            "error_file_id": None,
+            "created_at": 1_700_000_000,
+            "request_counts": {"total": 0, "completed": 0, "failed": 0},
+            "metadata": body.get("metadata"),
         }
         return Reply(200, self.batches[batch_id])
 
@@ -186,10 +200,12 @@ class FakeOpenAI(FakeServer):
         counts["completed"], counts["failed"] = len(output), len(errors)
         if output:
             batch["output_file_id"] = self._store_file(
-                "batch_output.jsonl", "batch_output", ("\n".join(output) + "\n").encode())["id"]
+                "batch_output.jsonl", "batch_output", ("\n".join(output) + "\n").encode()
+            )["id"]
         if errors:
             batch["error_file_id"] = self._store_file(
-                "batch_errors.jsonl", "batch_output", ("\n".join(errors) + "\n").encode())["id"]
+                "batch_errors.jsonl", "batch_output", ("\n".join(errors) + "\n").encode()
+            )["id"]
         batch["status"] = "completed"
 
     def _chat(self, body: Any, fault: Fault | None) -> Reply:
@@ -234,24 +250,29 @@ class FakeOpenAI(FakeServer):
             content, finish_reason = content[:limit], "length"
 
         prompt_tokens = sum(len(text) for text in texts)
-        return Reply(200, {
-            "id": f"chatcmpl-{next(self._ids)}",
-            "object": "chat.completion",
-            "created": 1_700_000_000,
-            "model": model,
-            "choices": [{
-                "index": 0,
-                "message": {"role": "assistant", "content": content, "refusal": None},
-                "logprobs": None,
-                "finish_reason": finish_reason,
-            }],
-            "usage": {
-                "prompt_tokens": prompt_tokens,
-                "completion_tokens": len(content),
-                "total_tokens": prompt_tokens + len(content),
+        return Reply(
+            200,
+            {
+                "id": f"chatcmpl-{next(self._ids)}",
+                "object": "chat.completion",
+                "created": 1_700_000_000,
+                "model": model,
+                "choices": [
+                    {
+                        "index": 0,
+                        "message": {"role": "assistant", "content": content, "refusal": None},
+                        "logprobs": None,
+                        "finish_reason": finish_reason,
+                    }
+                ],
+                "usage": {
+                    "prompt_tokens": prompt_tokens,
+                    "completion_tokens": len(content),
+                    "total_tokens": prompt_tokens + len(content),
+                },
+                "system_fingerprint": None,
             },
-            "system_fingerprint": None,
-        })
+        )
 
 
 def _text(content: Any) -> str:
