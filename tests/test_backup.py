@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import shutil
 import sqlite3
-import subprocess
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +16,7 @@ from app import backup
 from app.cli_backup import BACKUP_COMMANDS, add_backup_commands
 from app.store import NewerProjectError, Project, ProjectError, actions, query
 from tests.conftest import ALPACA
+from tests.disks import fill, small_disk
 
 
 def _instructions(path: Path) -> list[str]:
@@ -189,33 +187,6 @@ def test_a_cancelled_backup_leaves_nothing_and_prunes_nothing(loaded: Project, m
     assert [info.path for info in backup.list_backups(loaded.path)] == earlier[::-1]
     assert _partial_files(loaded.path) == []
     assert sorted(p.name for p in backup.backup_dir(loaded.path).iterdir()) == sorted(p.name for p in earlier)
-
-
-@contextlib.contextmanager
-def small_disk(where: Path, size: str) -> Iterator[Path]:
-    """A tmpfs of ``size`` at ``where`` (root in a container may mount one); skips where it cannot."""
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def fill(disk: Path) -> Path:
-    """Fill the disk to the last byte; returns the filler file."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        for chunk in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * chunk)
-    finally:
-        os.close(fd)
-    return filler
 
 
 def test_a_full_disk_fails_the_backup_and_keeps_the_earlier_ones(tmp_path: Path, write_jsonl) -> None:

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QApplication, QInputDialog, QMessageBox, QPushButt
 
 from app import backup, demo
 from app.store import Project, ops, query
-from tests.test_backup import fill, small_disk
+from tests.disks import fill, small_disk
 from tests.test_main_window import close_window, open_window, press
 from widgets.main_window import BACKUP_INTERVAL_MS
 from widgets.sample_model import display_names

@@ -3,7 +3,6 @@ provider answering garbage 30 % of the time. The app says what happened and lose
 
 from __future__ import annotations
 
-import contextlib
 import os
 import random
 import resource
@@ -11,7 +10,6 @@ import sqlite3
 import subprocess
 import sys
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -19,6 +17,7 @@ import pytest
 from app import backup, exporter, importer
 from app.store import Project, ProjectError, actions, query
 from app.store.project import CorruptProjectError, NewerProjectError, ReadOnlyProjectError
+from tests.disks import fill, small_disk
 from tests.reliability import report
 from tests.reliability.harness import (
     REPO,
@@ -35,33 +34,6 @@ from workers.engine import JobEngine, JobSpec, RetryPolicy
 from workers.providers.deepl_provider import DeepLProvider
 
 FAST_RETRY = RetryPolicy(base=0.01, cap=0.05, max_attempts=3)
-
-
-@contextlib.contextmanager
-def small_disk(where: Path, size: str = "3m") -> Iterator[Path]:
-    """A tmpfs of ``size`` at ``where`` (root in a container may mount one); skips where it cannot."""
-    where.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(where)], capture_output=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small file system here: {done.stderr.decode().strip()}")
-    try:
-        yield where
-    finally:
-        subprocess.run(["umount", "-l", str(where)], check=False)
-
-
-def fill(disk: Path) -> Path:
-    """Fill the disk to the last byte."""
-    filler = disk / "filler"
-    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
-    try:
-        for chunk in (65536, 4096, 1):
-            with contextlib.suppress(OSError):
-                while True:
-                    os.write(fd, b"\0" * chunk)
-    finally:
-        os.close(fd)
-    return filler
 
 
 # --- a full disk --------------------------------------------------------------------------------------
