@@ -124,6 +124,21 @@ def wait_state(qtbot, window: MainWindow, job_id: int, state: str) -> None:
     qtbot.waitUntil(lambda: row.state == state and not row.busy, timeout=WAIT)
 
 
+def paused_job(qtbot, window: MainWindow, server: FakeDeepL, *, by_button: bool = True) -> int:
+    """A slow job started from the dialog, paused after its first item (by its row's button, or
+    through the controller): the starting point of the resume, retry and cancel tests."""
+    server.inject(Latency(0.05), times=None, path="/v2/translate")
+    job_id = start_job(qtbot, window, server)
+    with qtbot.waitSignal(window.jobs.events.item_done, timeout=WAIT):
+        pass
+    if by_button:
+        qtbot.mouseClick(window.jobs.panel.rows[job_id].pause_button, Qt.MouseButton.LeftButton)
+    else:
+        window.jobs.pause(job_id)
+    wait_state(qtbot, window, job_id, "paused")
+    return job_id
+
+
 # --- the estimate --------------------------------------------------------------------------------
 
 
@@ -266,13 +281,8 @@ def test_no_key_is_said_from_the_background_estimate(qtbot, window, deepl) -> No
 
 
 def test_resume_runs_in_the_pool_and_the_window_keeps_ticking(qtbot, window, deepl, monkeypatch) -> None:
-    deepl.inject(Latency(0.05), times=None, path="/v2/translate")
-    job_id = start_job(qtbot, window, deepl)
+    job_id = paused_job(qtbot, window, deepl)
     row = window.jobs.panel.rows[job_id]
-    with qtbot.waitSignal(window.jobs.events.item_done, timeout=WAIT):
-        pass
-    qtbot.mouseClick(row.pause_button, Qt.MouseButton.LeftButton)
-    wait_state(qtbot, window, job_id, "paused")
 
     resume = Held(JobEngine.resume)
     monkeypatch.setattr(JobEngine, "resume", resume)
@@ -309,13 +319,8 @@ def test_retry_failed_runs_in_the_pool_and_the_window_keeps_ticking(qtbot, windo
 
 
 def test_a_refused_resume_says_why_in_the_row_and_the_status_bar(qtbot, window, deepl) -> None:
-    deepl.inject(Latency(0.05), times=None, path="/v2/translate")
-    job_id = start_job(qtbot, window, deepl)
+    job_id = paused_job(qtbot, window, deepl)
     row = window.jobs.panel.rows[job_id]
-    with qtbot.waitSignal(window.jobs.events.item_done, timeout=WAIT):
-        pass
-    qtbot.mouseClick(row.pause_button, Qt.MouseButton.LeftButton)
-    wait_state(qtbot, window, job_id, "paused")
     secrets.delete_key(DEEPL_KEY_NAME)
 
     with qtbot.waitSignal(window.jobs.action_done, timeout=WAIT):
@@ -326,12 +331,7 @@ def test_a_refused_resume_says_why_in_the_row_and_the_status_bar(qtbot, window, 
 
 
 def test_actions_run_one_at_a_time_in_the_order_clicked(qtbot, window, deepl, monkeypatch) -> None:
-    deepl.inject(Latency(0.05), times=None, path="/v2/translate")
-    job_id = start_job(qtbot, window, deepl)
-    with qtbot.waitSignal(window.jobs.events.item_done, timeout=WAIT):
-        pass
-    window.jobs.pause(job_id)
-    wait_state(qtbot, window, job_id, "paused")
+    job_id = paused_job(qtbot, window, deepl, by_button=False)
 
     cancel = Held(JobEngine.cancel)
     monkeypatch.setattr(JobEngine, "cancel", cancel)
@@ -404,12 +404,7 @@ def test_the_seed_is_no_option_of_other_chat_tasks(qtbot, window) -> None:
 
 
 def test_closing_waits_for_the_action_under_way_and_drops_the_ones_waiting(qtbot, window, deepl, monkeypatch) -> None:
-    deepl.inject(Latency(0.05), times=None, path="/v2/translate")
-    job_id = start_job(qtbot, window, deepl)
-    with qtbot.waitSignal(window.jobs.events.item_done, timeout=WAIT):
-        pass
-    window.jobs.pause(job_id)
-    wait_state(qtbot, window, job_id, "paused")
+    job_id = paused_job(qtbot, window, deepl, by_button=False)
 
     cancel, resume = Held(JobEngine.cancel), Held(JobEngine.resume, hold=lambda *args: False)
     monkeypatch.setattr(JobEngine, "cancel", cancel)
