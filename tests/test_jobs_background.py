@@ -498,3 +498,28 @@ def test_an_action_answering_after_its_controller_is_gone_touches_nothing(qtbot,
     cancel.go()  # its answer comes now: to nobody (a deleted row or status bar would raise here)
     wait_for_background_tasks(qtbot, "the cancel")
     engine.close()
+
+
+def test_events_that_came_before_the_start_was_reported_never_overwrite_later_ones(
+    qtbot, window, deepl, monkeypatch
+) -> None:
+    from workers.engine import JobStateChanged, job_summary
+
+    job_id = start_job(qtbot, window, deepl)
+    wait_state(qtbot, window, job_id, "done")
+    controller = window.jobs
+    with Project.open(window.project.path, read_only=True) as project:
+        summary = job_summary(project, job_id)
+    # As a quick job can go: its "running" reaches the panel before its start is reported...
+    window.jobs.panel.rows.pop(job_id).deleteLater()
+    read = Held(jobs_module.read_job)
+    monkeypatch.setattr(jobs_module, "read_job", read)
+    controller._on_state_changed(JobStateChanged(job_id, "running", ""))
+    assert read.entered.wait(WAIT / 1000)  # the row is being read in the pool
+    # ...then the start (which makes the row), then "done"; the row read returns last.
+    controller._on_started(summary)
+    row = controller.panel.rows[job_id]
+    controller._on_state_changed(JobStateChanged(job_id, "done", ""))
+    read.go()
+    wait_for_background_tasks(qtbot, "the row read")
+    assert row.state == "done"

@@ -98,8 +98,11 @@ def test_review_shows_the_polished_draft_and_the_judge_beside_the_rating(qtbot, 
     win.refresh_after_machine_work(list(ids.values()))
     win.browser.select_sample(ids["故宫"])
     qtbot.waitUntil(lambda: win.current is not None and win.current.id == ids["故宫"], timeout=WAIT)
+    # The sample on screen is drawn again with its drafts in a turn of the event loop of its own.
+    qtbot.waitUntil(
+        lambda: win.panes.current_pane().instruction.value() == "介绍一下北京故宫的历史和建筑规模。", timeout=WAIT
+    )
     pane = win.panes.current_pane()
-    assert pane.instruction.value() == "介绍一下北京故宫的历史和建筑规模。"
     assert pane.output.value() == PASSAGES["故宫"]  # the raw passage, with the draft beside it
     assert pane.drafts.isVisible()
     (take,) = pane.drafts.buttons()

@@ -1184,7 +1184,12 @@ class JobsController(QObject):
 
     def _on_started(self, summary: JobSummary) -> None:
         if summary.id not in self.panel.rows:
-            self.panel.show_job(summary)
+            row = self.panel.show_job(summary)
+            # Events of a quick job can come before its start is reported: they wait for a row read
+            # in the pool. Applied now, in order; were they applied when that read returns, an old
+            # "running" would overwrite a "done" that came in between.
+            for apply in self._waiting.pop(summary.id, []):
+                apply(row)
         self.dock.show()
         self.dock.raise_()
         self.job_started.emit(summary.id)

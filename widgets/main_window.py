@@ -124,6 +124,9 @@ class MainWindow(QMainWindow):
         self._shown_at: float | None = None
         self._save_timer = QTimer(self, singleShot=True, interval=SAVE_DELAY_MS, timeout=self.save_pending)
         self._backup_timer = QTimer(self, interval=BACKUP_INTERVAL_MS, timeout=self._periodic_backup)
+        # The sample on screen got machine drafts: drawn again on the next turn of the event loop.
+        self._new_drafts_timer = QTimer(self, singleShot=True, interval=0, timeout=self._show_new_drafts)
+        self._new_drafts_for: tuple[Project, int] | None = None
         # The backup running in the background, and the event its function sets when it has returned
         # (its partial file removed): at most one at a time.
         self._backup_task: BackgroundTask | None = None
@@ -554,9 +557,21 @@ class MainWindow(QMainWindow):
     def refresh_after_machine_work(self, sample_ids: list[int]) -> None:
         """Machine drafts arrived for these samples (a jobs-panel batch, at most ~20 a second)."""
         self.browser.refresh(Changes("machine_job", sample_ids=set(sample_ids), tables={"suggestions"}))
-        # Not while the person has an unsaved edit: a new draft must not replace what they type.
-        if self.current is not None and self.current.id in sample_ids and self._pending is None:
-            self._show(self.current.id)
+        if self.current is not None and self.current.id in sample_ids:
+            # In a turn of the event loop of its own: drawing the sample again with its new draft is
+            # the biggest piece of GUI work a job causes (10-45 ms while the workers compete for the
+            # GIL), and the list's refresh and the job's row must not add to it in one stall.
+            self._new_drafts_for = (self.project, self.current.id)
+            self._new_drafts_timer.start()
+
+    def _show_new_drafts(self) -> None:
+        project, sample_id = self._new_drafts_for or (None, None)
+        self._new_drafts_for = None
+        # Not while the person has an unsaved edit (a new draft must not replace what they type),
+        # nor if they have moved on meanwhile (another sample, another project).
+        current = self.current
+        if project is self.project and current is not None and current.id == sample_id and self._pending is None:
+            self._show(sample_id)
 
     def ignore_flag(self, flag: str) -> None:
         """The reviewer says a QA flag is wrong for the current sample (recorded with their name)."""
@@ -886,6 +901,7 @@ class MainWindow(QMainWindow):
         store.setValue("window/geometry", self.saveGeometry())
         store.setValue("window/splitter", self.splitter.saveState())
         self._backup_timer.stop()
+        self._new_drafts_timer.stop()
         self._stop_backup()
         QGuiApplication.instance().removeEventFilter(self._compose)
         super().closeEvent(event)
