@@ -330,6 +330,8 @@ class _RowBuilder:
             )
         )
         batch.texts.append((sample_id, searchable_text(record.content)))
+        # The QA checks run here, in the reader thread, beside SQLite's work in the writer (which
+        # needs the GIL only to hand each statement its values: see app.store.bulk).
         batch.flags.extend(
             (sample_id, check, detail)
             for check, detail in _quality_flags(sample_id, record.kind.value, record.content).items()

@@ -3,7 +3,7 @@
 ``executemany`` steps SQLite once a row, and the ``sqlite3`` module lets go of Python's GIL around
 every step and takes it back after. While another thread runs Python (the importer's reader parses
 the next batch), taking the GIL back waits up to the interpreter's switch interval (5 ms), so a
-writer that releases it 20,000 times a batch crawls. One ``INSERT … VALUES (…), (…), …`` of hundreds
+writer that releases it 20,000 times a batch crawls. One ``INSERT … VALUES (…), (…), …`` of thousands
 of rows is one step: SQLite inserts (and indexes, and tokenises for FTS5) them all with the GIL let
 go, and the reader runs at the same time on the other core.
 """
@@ -34,15 +34,9 @@ def insert(conn: sqlite3.Connection, table: str, columns: Sequence[str], rows: S
 
 
 def rows_per_statement(conn: sqlite3.Connection, width: int) -> int:
-    limit = _variable_limit(conn)
+    """Rows of ``width`` values that fit in one statement on this connection."""
+    limit = min(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), MAX_VARIABLES)
     return max(1, min(MAX_ROWS, limit // width))
-
-
-def _variable_limit(conn: sqlite3.Connection) -> int:
-    try:
-        return min(conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER), MAX_VARIABLES)
-    except AttributeError:  # Python < 3.11 has no getlimit; SQLite's old default is the safe guess
-        return 999
 
 
 @functools.lru_cache(maxsize=64)
