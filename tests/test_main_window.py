@@ -75,6 +75,25 @@ def test_single_keys_decide_save_and_move_on(qtbot, demo_path: Path) -> None:
     assert saved[7] == ("new", None, 4)
 
 
+def test_the_input_method_watcher_follows_the_focus_instead_of_filtering_every_event(
+    qtbot, demo_path: Path
+) -> None:
+    window = open_window(qtbot, demo_path)
+    window.browser.select_sample(21)
+    window.panes.focus_first_field()
+    editor = QApplication.focusWidget()
+    qtbot.waitUntil(lambda: window._compose._watched is QApplication.focusObject(), timeout=5000)
+    QApplication.sendEvent(editor, QInputMethodEvent("nihao", []))
+    assert window._compose.composing
+    window.browser.focus_table()  # the focus moves on: composing there has ended
+    qtbot.waitUntil(lambda: window._compose._watched is QApplication.focusObject(), timeout=5000)
+    assert window._compose._watched is not editor and not window._compose.composing
+    QApplication.sendEvent(editor, QInputMethodEvent("zaijian", []))  # not watched any more
+    assert not window._compose.composing
+    close_window(window)
+    assert window._compose._watched is None
+
+
 def test_keys_are_inert_while_typing_or_composing(qtbot, demo_path: Path) -> None:
     window = open_window(qtbot, demo_path)
     window.browser.select_sample(21)  # a CQIA instruction

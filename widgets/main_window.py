@@ -4,6 +4,7 @@ the next sample shows); it never runs SQL itself."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -87,11 +88,46 @@ def is_typing(widget: QWidget | None) -> bool:
 
 
 class _ComposeWatcher(QObject):
-    """Remembers whether an input method is composing (preedit text shown), per the last event."""
+    """Remembers whether an input method is composing (preedit text shown), per the last event.
+
+    It watches the object with the keyboard focus only (input method events go there), moving with
+    the focus: a filter on the whole application would run Python for every event of every widget,
+    each call waiting for the GIL while a machine job's workers hold it.
+    """
 
     def __init__(self) -> None:
         super().__init__()
         self.composing = False
+        self._watched: QObject | None = None
+        self._following = False
+
+    def start(self) -> None:
+        """Follow the application's focus from now on."""
+        if not self._following:
+            QGuiApplication.instance().focusObjectChanged.connect(self.follow)
+            self._following = True
+        self.follow(QGuiApplication.focusObject())
+
+    def finish(self) -> None:
+        """Stop following the focus (closing the window; safe to call twice)."""
+        if self._following:
+            QGuiApplication.instance().focusObjectChanged.disconnect(self.follow)
+            self._following = False
+        self.stop()
+
+    def follow(self, focused: QObject | None) -> None:
+        """Watch ``focused`` instead (connected to QGuiApplication.focusObjectChanged)."""
+        self.stop()
+        if focused is not None:
+            focused.installEventFilter(self)
+            self._watched = focused
+
+    def stop(self) -> None:
+        watched, self._watched = self._watched, None
+        self.composing = False  # composing ends with the focus
+        if watched is not None:
+            with contextlib.suppress(RuntimeError):  # the widget was deleted meanwhile
+                watched.removeEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # Qt override
         if event.type() == QEvent.Type.InputMethod:
@@ -134,7 +170,7 @@ class MainWindow(QMainWindow):
         # The bulk change waiting for that backup ("before-bulk"), made when it is on disk.
         self._waiting: _WaitingChange | None = None
         self._compose = _ComposeWatcher()
-        QGuiApplication.instance().installEventFilter(self._compose)
+        self._compose.start()
         self._build()
         # "Backing up…" / "Backed up at 15:42" beside the save state: never a dialog, never in the way.
         self.backup_state = QLabel(self)
@@ -903,7 +939,7 @@ class MainWindow(QMainWindow):
         self._backup_timer.stop()
         self._new_drafts_timer.stop()
         self._stop_backup()
-        QGuiApplication.instance().removeEventFilter(self._compose)
+        self._compose.finish()
         super().closeEvent(event)
 
 
