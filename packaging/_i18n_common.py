@@ -7,12 +7,31 @@ from __future__ import annotations
 import argparse
 import ast
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 I18N = REPO / "resources" / "i18n"
 LANGUAGES = ["zh_CN"]
+
+
+def shown(path: Path) -> Path:
+    """A path as problems name it: relative to the repository when inside it."""
+    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
+
+
+def compiled_problems(catalog: Path, compiled: Path, compile_to: Callable[[Path, Path], None]) -> list[str]:
+    """What is wrong with the compiled catalog (.qm, .mo) of ``catalog``: missing, or not what
+    ``compile_to(catalog, out)`` makes of it now."""
+    if not compiled.exists():
+        return [f"{shown(compiled)} is missing"]
+    with tempfile.TemporaryDirectory() as folder:
+        fresh = Path(folder) / compiled.name
+        compile_to(catalog, fresh)
+        if fresh.read_bytes() != compiled.read_bytes():
+            return [f"{shown(compiled)} does not match {catalog.name}: rebuild it"]
+    return []
 
 
 def constant_str(node: ast.AST) -> str | None:

@@ -19,7 +19,6 @@ from __future__ import annotations
 import ast
 import struct
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -236,10 +235,6 @@ def compile_mo(po: Path, mo: Path) -> None:
 # Commands
 
 
-def _shown(path: Path) -> Path:
-    return path.relative_to(REPO) if path.is_relative_to(REPO) else path
-
-
 def paths(language: str) -> tuple[Path, Path]:
     return I18N / f"app_{language}.po", I18N / f"app_{language}.mo"
 
@@ -247,7 +242,7 @@ def paths(language: str) -> tuple[Path, Path]:
 def check(language: str) -> list[str]:
     po, mo = paths(language)
     if not po.exists():
-        return [f"{_shown(po)} is missing: run packaging/build_app_translations.py"]
+        return [f"{common.shown(po)} is missing: run packaging/build_app_translations.py"]
     _header, old = read_po(po)
     _header, entries, obsolete = merged(language, po)
     problems = [
@@ -255,14 +250,7 @@ def check(language: str) -> list[str]:
     ]
     problems += [f"text in the .po that no source has any more: {e.msgid!r}" for e in obsolete]
     problems += [f"untranslated or fuzzy: {e.msgid!r}" for e in old.values() if not e.finished]
-    if not mo.exists():
-        problems.append(f"{_shown(mo)} is missing")
-    else:
-        with tempfile.TemporaryDirectory() as folder:
-            fresh = Path(folder) / mo.name
-            compile_mo(po, fresh)
-            if fresh.read_bytes() != mo.read_bytes():
-                problems.append(f"{_shown(mo)} does not match {po.name}: rebuild it")
+    problems += common.compiled_problems(po, mo, compile_mo)
     return problems
 
 
@@ -273,7 +261,8 @@ def build(language: str) -> None:
     write_po(po, header, entries)
     compile_mo(po, mo)
     left = [e for e in entries if not e.finished]
-    print(f"{_shown(po)}: {len(entries)} texts, {len(left)} untranslated, {len(obsolete)} dropped; wrote {_shown(mo)}")
+    counts = f"{len(entries)} texts, {len(left)} untranslated, {len(obsolete)} dropped"
+    print(f"{common.shown(po)}: {counts}; wrote {common.shown(mo)}")
     for entry in left:
         print(f"  untranslated: {entry.msgid!r}")
 

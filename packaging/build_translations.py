@@ -182,13 +182,7 @@ def check(language: str) -> list[str]:
             problems.append(f"text in the .ts that no source has any more: [{context}] {source!r}")
         for context, source, _ in unfinished(ts):
             problems.append(f"untranslated or unfinished: [{context}] {source!r}")
-        if not qm.exists():
-            problems.append(f"{qm.relative_to(REPO)} is missing")
-        else:
-            rebuilt = Path(folder) / qm.name
-            lrelease(ts, rebuilt)
-            if rebuilt.read_bytes() != qm.read_bytes():
-                problems.append(f"{qm.relative_to(REPO)} does not match {ts.name}: rebuild it")
+    problems += common.compiled_problems(ts, qm, lrelease)
     return problems
 
 
