@@ -177,7 +177,7 @@ def test_restore_during_a_backup_cancels_it_and_restores(qtbot, demo_path, slow,
 
     slow.calibrate(demo_path)
     window = open_window(qtbot, demo_path)
-    window._backup("manual")  # on the GUI thread, not slowed
+    backup.backup(window.project, "manual")  # here, not slowed
     window.browser.focus_table()
     press(qtbot, window, Qt.Key.Key_4)
     assert query.get_sample(window.project, 1).status == "rejected"
@@ -258,7 +258,7 @@ def test_a_full_disk_is_a_status_bar_message_and_the_earlier_backups_stay(qtbot,
         path = disk / "demo.winnow"
         demo.build_demo(path).close()
         window = open_window(qtbot, path)
-        window._backup("manual")
+        backup.backup(window.project, "manual")
         [earlier] = backup.list_backups(path)
         filler = fill(disk)
         window._periodic_backup()

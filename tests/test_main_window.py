@@ -10,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtWidgets import QApplication
 
-from app import demo
+from app import backup, demo
 from app.store import Project, query
 from widgets.import_dialog import ImportDialog
 from widgets.main_window import MainWindow
@@ -307,7 +307,7 @@ def test_restore_a_backup_from_the_menu(qtbot, demo_path: Path, monkeypatch) -> 
     from PySide6.QtWidgets import QInputDialog
 
     window = open_window(qtbot, demo_path)
-    window._backup("manual")
+    backup.backup(window.project, "manual")
     window.browser.focus_table()
     press(qtbot, window, Qt.Key.Key_4)  # a decision made after the backup
     assert query.get_sample(window.project, 1).status == "rejected"

@@ -761,21 +761,6 @@ class MainWindow(QMainWindow):
         self.save_pending()
         ExportDialog(self.project, self.browser.filter(), self).exec()
 
-    def _backup(self, reason: str, *, announce: bool = False) -> None:
-        """Back up now, on this thread, the window frozen for the copy (seconds on a big project): the
-        window itself backs up in the background; this is for scripts and tests that need the backup
-        on disk before they go on. A background backup still running is superseded: cancelled first."""
-        self._stop_backup()
-        try:
-            path = backup.backup(self.project, reason)
-        except (OSError, ProjectError) as error:
-            log.warning("backup failed: %s", error)
-            self.statusBar().showMessage(self.tr("Backup failed: {error}").format(error=error), 8000)
-            return
-        self._show_backed_up(path)
-        if announce:
-            self.statusBar().showMessage(self.tr("Backed up to {path}").format(path=path), 6000)
-
     def back_up_now(self) -> None:
         if self._refuse_while_waiting():  # a backup is being taken: before the bulk change
             return
