@@ -75,7 +75,7 @@ def test_assign_dialog_assigns_and_sends_packages(qtbot, lead: Project, tmp_path
     assert changed and changed[0].name == "assign_batches"
     send(qtbot, dialog, tmp_path)
     assert sorted(p.name for p in tmp_path.glob("*.winnowpkg")) == ["a1-张三-1.winnowpkg", "a1-李四-1.winnowpkg"]
-    assert [dialog.table.item(r, 2).text() for r in range(2)] == ["exported", "exported"]
+    assert [dialog.table.item(r, 2).text() for r in range(2)] == ["sent", "sent"]  # the state in words (exported)
     assert "a1-张三-1.winnowpkg" in dialog.message.text()
 
 
@@ -269,7 +269,7 @@ def test_assign_dialog_counts_in_sql_and_reads_ids_only_to_assign(
     assert dialog.scope.text() == "17 samples in the current list (3 of them already out with annotators)."
     figures = read_assign_figures(lead.path, "lead", flt, 7, progress=print, cancelled=lambda: False)
     assert (figures.generation, figures.samples, figures.out) == (7, 17, 3)
-    assert figures.batches == assign.batches(lead)
+    assert figures.batches == assign.batches(lead, columns=("gate_stage",))
 
     dialog.annotators.setText("张三，李四，王五")
     dialog.overlap.setValue(30)

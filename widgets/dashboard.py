@@ -12,7 +12,7 @@ from collections.abc import Callable
 from fractions import Fraction
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QCoreApplication, Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
@@ -43,6 +43,24 @@ def load_dashboard(
 
 def _percent(value: Fraction | float) -> str:
     return f"{float(value) * 100:.1f} %"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Dashboard", text)
+
+
+def batch_state_name(state: str, gate_stage: int = 0) -> str:
+    """A batch's state in the person's language (the dashboard, the assign dialog's batch list)."""
+    names = {
+        "assigned": _tr("assigned"),
+        "exported": _tr("sent"),
+        "returned": _tr("returned"),
+        "merged": _tr("merged"),
+        "inspecting": _tr("stage {n} being checked").format(n=gate_stage + 1),
+        "passed": _tr("passed stage {n}").format(n=gate_stage),
+        "failed": _tr("failed"),
+    }
+    return names.get(state, state)
 
 
 class Dashboard(QDialog):
@@ -179,7 +197,7 @@ class Dashboard(QDialog):
         self._show_table(data)
 
     def _batch_bar(self, row: dict) -> Bar:
-        state = self.state_name(row["state"], row["gate_stage"])
+        state = batch_state_name(row["state"], row["gate_stage"])
         tooltip = self.tr("{batch} ({who}): {decided} of {n} decided; {state}; rework round {round}").format(
             batch=row["name"], who=row["annotator"], decided=row["decided"], n=row["samples"], state=state,
             round=row["round"],
@@ -191,18 +209,6 @@ class Dashboard(QDialog):
             tooltip=tooltip,
             color=FAIL_COLOR if row["state"] == "failed" else PASS_COLOR if row["gate_stage"] >= 2 else PALETTE[0],
         )
-
-    def state_name(self, state: str, gate_stage: int) -> str:
-        names = {
-            "assigned": self.tr("assigned"),
-            "exported": self.tr("sent"),
-            "returned": self.tr("returned"),
-            "merged": self.tr("merged"),
-            "inspecting": self.tr("stage {n} being checked").format(n=gate_stage + 1),
-            "passed": self.tr("passed stage {n}").format(n=gate_stage),
-            "failed": self.tr("failed"),
-        }
-        return names.get(state, state)
 
     def _gate_bar(self, result: dict) -> Bar:
         share = Fraction(result["agreed"], result["checked"]) if result["checked"] else Fraction(0)

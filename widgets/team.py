@@ -39,6 +39,7 @@ from app.packages import adjudication, assign, workpackage
 from app.store import Changes, query
 from app.store.project import Project, ProjectError
 from app.store.query import SampleFilter
+from widgets.dashboard import batch_state_name
 from widgets.tasks import BackgroundTask, run_in_background
 
 if TYPE_CHECKING:
@@ -117,7 +118,10 @@ def read_assign_figures(
     own: on a million samples with half of them out the counts alone take over a second."""
     with Project.open(project_path, author=author) as project:
         return AssignFigures(
-            generation, query.count(project, flt), assign.count_out(project, flt), assign.batches(project)
+            generation,
+            query.count(project, flt),
+            assign.count_out(project, flt),
+            assign.batches(project, columns=("gate_stage",)),
         )
 
 
@@ -269,7 +273,8 @@ class AssignDialog(QDialog):
         found = figures.batches
         self.table.setRowCount(len(found))
         for row, batch in enumerate(found):
-            values = [batch["name"], batch["annotator"], batch["state"], f"{batch['samples']:,}", str(batch["shared"])]
+            state = batch_state_name(batch["state"], batch["gate_stage"])
+            values = [batch["name"], batch["annotator"], state, f"{batch['samples']:,}", str(batch["shared"])]
             for column, value in enumerate(values):
                 item = QTableWidgetItem(value)
                 item.setData(Qt.ItemDataRole.UserRole, batch["id"])
